@@ -1,0 +1,102 @@
+package io.shardgrid.common.error;
+
+/**
+ * Every outcome a caller must tell apart, with its number on the wire (fixed forever, equal to
+ * {@code shardgrid.v1.ErrorCode}), the gRPC status it travels as, and what a client does about it.
+ *
+ * <p>gRPC status codes are kept as their numbers so this module's hand-written code needs no
+ * {@code io.grpc} import.
+ */
+public enum GridErrorCode {
+    OK(0, GrpcStatus.OK, Retry.NEVER),
+    NOT_LEADER(1, GrpcStatus.FAILED_PRECONDITION, Retry.AFTER_MAP_REFRESH),
+    STALE_EPOCH(2, GrpcStatus.FAILED_PRECONDITION, Retry.AFTER_MAP_REFRESH),
+    INVALID_ARGUMENT(3, GrpcStatus.INVALID_ARGUMENT, Retry.NEVER),
+    RESOURCE_EXHAUSTED(4, GrpcStatus.RESOURCE_EXHAUSTED, Retry.AFTER_BACKOFF),
+    UNAVAILABLE(5, GrpcStatus.UNAVAILABLE, Retry.AFTER_BACKOFF),
+    DEADLINE_EXCEEDED(6, GrpcStatus.DEADLINE_EXCEEDED, Retry.IF_IDEMPOTENT),
+    UNAUTHENTICATED(7, GrpcStatus.UNAUTHENTICATED, Retry.NEVER),
+    INTERNAL(8, GrpcStatus.INTERNAL, Retry.NEVER),
+    NOT_FOUND(9, GrpcStatus.NOT_FOUND, Retry.NEVER),
+    CONDITION_FAILED(10, GrpcStatus.FAILED_PRECONDITION, Retry.NEVER),
+    WRONG_TYPE(11, GrpcStatus.FAILED_PRECONDITION, Retry.NEVER),
+    UNKNOWN_PARTITION(12, GrpcStatus.INVALID_ARGUMENT, Retry.NEVER),
+    OUTCOME_UNKNOWN(13, GrpcStatus.UNKNOWN, Retry.NEVER);
+
+    /** What a client may do after this outcome. */
+    public enum Retry {
+        /** Final: retrying cannot change the answer. */
+        NEVER,
+        /** The request reached the wrong node: refresh the partition map, then retry. */
+        AFTER_MAP_REFRESH,
+        /** Transient: retry after a short backoff, within the caller's deadline. */
+        AFTER_BACKOFF,
+        /** The write may have committed: retry only an idempotent operation (set, delete, get). */
+        IF_IDEMPOTENT
+    }
+
+    /** The gRPC status code numbers used above (from the gRPC spec, which never renumbers them). */
+    public static final class GrpcStatus {
+        public static final int OK = 0;
+        public static final int UNKNOWN = 2;
+        public static final int INVALID_ARGUMENT = 3;
+        public static final int DEADLINE_EXCEEDED = 4;
+        public static final int NOT_FOUND = 5;
+        public static final int RESOURCE_EXHAUSTED = 8;
+        public static final int FAILED_PRECONDITION = 9;
+        public static final int INTERNAL = 13;
+        public static final int UNAVAILABLE = 14;
+        public static final int UNAUTHENTICATED = 16;
+
+        private GrpcStatus() {
+        }
+    }
+
+    private static final GridErrorCode[] BY_WIRE = new GridErrorCode[values().length];
+
+    static {
+        for (GridErrorCode code : values()) {
+            BY_WIRE[code.wire] = code;
+        }
+    }
+
+    private final int wire;
+    private final int grpcStatus;
+    private final Retry retry;
+
+    GridErrorCode(int wire, int grpcStatus, Retry retry) {
+        this.wire = wire;
+        this.grpcStatus = grpcStatus;
+        this.retry = retry;
+    }
+
+    public int wire() {
+        return wire;
+    }
+
+    public int grpcStatus() {
+        return grpcStatus;
+    }
+
+    public Retry retry() {
+        return retry;
+    }
+
+    public boolean needsMapRefresh() {
+        return retry == Retry.AFTER_MAP_REFRESH;
+    }
+
+    /** Whether an operation that ended with this code may be sent again. */
+    public boolean retryable(boolean idempotent) {
+        return switch (retry) {
+            case NEVER -> false;
+            case AFTER_MAP_REFRESH, AFTER_BACKOFF -> true;
+            case IF_IDEMPOTENT -> idempotent;
+        };
+    }
+
+    /** The code for a wire number; unknown numbers (from a newer peer) read as {@link #INTERNAL}. */
+    public static GridErrorCode fromWire(int wire) {
+        return wire >= 0 && wire < BY_WIRE.length && BY_WIRE[wire] != null ? BY_WIRE[wire] : INTERNAL;
+    }
+}

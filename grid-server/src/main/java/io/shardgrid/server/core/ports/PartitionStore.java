@@ -1,0 +1,87 @@
+package io.shardgrid.server.core.ports;
+
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
+/**
+ * The key-value state of one partition, as the state machine and the read path see it.
+ *
+ * <p>Threading: exactly one writer (the partition's raft apply thread) calls the mutating methods;
+ * any number of reader threads call {@link #get} and {@link #expireAtMs} concurrently. A reader
+ * never sees a torn or half-written value.
+ *
+ * <p>Time is always passed in: on writes it is the raft entry's leader timestamp, on reads the
+ * caller's clock. The store never reads a clock, so every replica applies the same log to the same
+ * state. Expiry deadlines are absolute ({@code expireAtMs}, 0 = never); an entry whose deadline is
+ * at or before {@code nowMs} reads as absent.
+ *
+ * <p>Keys and values travel as {@code (buffer, offset, length)}; nothing here allocates per call.
+ */
+public interface PartitionStore extends AutoCloseable {
+    /** {@link #get} result when the key is absent or expired. */
+    int ABSENT = -1;
+
+    /** Mutation outcomes. */
+    int OK = 0;
+    /** The node's memory budget cannot hold the write; nothing changed. */
+    int FULL = 1;
+    /** Compare-and-set: the expectation did not hold; nothing changed. */
+    int CONDITION_FAILED = 2;
+    /** Increment: the current value is not a decimal signed 64-bit integer, or would overflow. */
+    int WRONG_TYPE = 3;
+
+    int partitionId();
+
+    /**
+     * Copies the live value of {@code key} into {@code dst} at {@code dstOffset} ({@code dst} must
+     * have room or be expandable) and returns its length, or {@link #ABSENT}.
+     */
+    int get(DirectBuffer key, int keyOffset, int keyLength, long nowMs, MutableDirectBuffer dst, int dstOffset);
+
+    /** The live entry's absolute deadline (0 = never expires), or {@link #ABSENT}. */
+    long expireAtMs(DirectBuffer key, int keyOffset, int keyLength, long nowMs);
+
+    /** Inserts or replaces; returns {@link #OK} or {@link #FULL}. */
+    int set(DirectBuffer key, int keyOffset, int keyLength,
+            DirectBuffer value, int valueOffset, int valueLength, long expireAtMs, long nowMs);
+
+    /** Removes a live key; returns whether one was removed. */
+    boolean delete(DirectBuffer key, int keyOffset, int keyLength, long nowMs);
+
+    /**
+     * Replaces the value only if the live value equals {@code expected} (or, with
+     * {@code expectAbsent}, only if the key is absent). Returns {@link #OK}, {@link #CONDITION_FAILED}
+     * or {@link #FULL}.
+     */
+    int compareAndSet(DirectBuffer key, int keyOffset, int keyLength,
+                      boolean expectAbsent, DirectBuffer expected, int expectedOffset, int expectedLength,
+                      DirectBuffer value, int valueOffset, int valueLength, long expireAtMs, long nowMs);
+
+    /**
+     * Adds {@code delta} to the decimal signed 64-bit integer stored at {@code key} (an absent key
+     * counts as 0 and is created with {@code expireAtMsIfCreated}; an existing key keeps its
+     * deadline). Returns {@link #OK}, {@link #WRONG_TYPE} or {@link #FULL}; on OK the new value is
+     * {@link #lastIncrementResult()}.
+     */
+    int increment(DirectBuffer key, int keyOffset, int keyLength, long delta, long expireAtMsIfCreated, long nowMs);
+
+    /** The value produced by the last successful {@link #increment}; writer thread only. */
+    long lastIncrementResult();
+
+    /**
+     * Frees up to {@code maxEntries} expired entries, continuing where the previous call stopped, so
+     * the cost per call is bounded. Returns how many were freed. Writer thread only.
+     */
+    int sweepExpired(long nowMs, int maxEntries);
+
+    /** Live and expired-but-not-yet-freed entries. */
+    long size();
+
+    /** Removes every entry and returns all memory to the budget. Writer thread only. */
+    void clear();
+
+    StoreStats stats();
+
+    @Override
+    void close();
+}
