@@ -50,4 +50,15 @@ class PartitionMapTest {
             .hasMessageContaining("unknown node 'ghost'");
         assertThatThrownBy(() -> map.partition(4)).hasMessageContaining("partition 4 is outside [0, 4)");
     }
+
+    @Test
+    void survivesTheWireRoundTrip() {
+        PartitionMap map = PartitionMap.bootstrap(n1, 8, 3).withNode(n2);
+        map = map.withPartition(map.partition(3).withReplicas(List.of("n1", "n2"), List.of("n2")));
+        PartitionMap back = PartitionMapCodec.fromMessage(PartitionMapCodec.toMessage(map));
+        assertThat(back.epoch()).isEqualTo(map.epoch());
+        assertThat(back.nodes()).isEqualTo(map.nodes());
+        assertThat(back.partitions()).isEqualTo(map.partitions());
+        assertThat(back.replicationFactor()).isEqualTo(3);
+    }
 }

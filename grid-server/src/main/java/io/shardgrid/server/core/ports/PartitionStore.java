@@ -1,5 +1,8 @@
 package io.shardgrid.server.core.ports;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
@@ -81,6 +84,18 @@ public interface PartitionStore extends AutoCloseable {
     void clear();
 
     StoreStats stats();
+
+    /**
+     * Streams every live entry (as of {@code nowMs}) to {@code out} with a checksum, in memory
+     * bounded independently of the partition's size. Writer thread only.
+     */
+    void writeSnapshot(OutputStream out, long nowMs) throws IOException;
+
+    /**
+     * Replaces the whole content with a snapshot written by {@link #writeSnapshot}; a corrupt or
+     * truncated snapshot throws and leaves the store empty. Writer thread only.
+     */
+    void readSnapshot(InputStream in) throws IOException;
 
     @Override
     void close();

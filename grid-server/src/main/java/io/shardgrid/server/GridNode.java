@@ -1,0 +1,112 @@
+package io.shardgrid.server;
+
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.shardgrid.server.config.ServerConfig;
+import io.shardgrid.server.consensus.Membership;
+import io.shardgrid.server.consensus.RatisNode;
+import io.shardgrid.server.core.GridService;
+import io.shardgrid.server.core.ports.Clock;
+import io.shardgrid.server.store.MemoryBudget;
+import io.shardgrid.server.store.OffHeapPartitionStore;
+import io.shardgrid.server.transport.AdminTokenInterceptor;
+import io.shardgrid.server.transport.GridAdminService;
+import io.shardgrid.server.transport.GridDataService;
+import io.shardgrid.server.transport.GridMetrics;
+import io.shardgrid.server.transport.GridRoutingService;
+import io.shardgrid.server.transport.HttpApi;
+import io.shardgrid.server.transport.JoinClient;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Shardgrid node: wires the off-heap stores, the Ratis server, the request path and the gRPC
+ * and HTTP APIs, then bootstraps or joins a cluster as configured.
+ */
+public final class GridNode implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(GridNode.class);
+
+    private final ServerConfig config;
+    private final MemoryBudget budget;
+    private final RatisNode raft;
+    private final Membership membership;
+    private final ExecutorService adminExecutor;
+    private Server grpc;
+    private HttpApi http;
+
+    public GridNode(ServerConfig config) throws IOException {
+        this.config = config;
+        this.budget = new MemoryBudget(config.memoryBytes());
+        this.raft = new RatisNode(config, p -> new OffHeapPartitionStore(p, budget), Clock.SYSTEM);
+        this.membership = new Membership(raft);
+        this.adminExecutor = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, config.nodeId() + "-admin");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public GridNode start() throws IOException {
+        LOG.info("{}: starting with {}", config.nodeId(), config);
+        raft.start();
+        GridMetrics metrics = new GridMetrics(raft, budget);
+        GridService service = new GridService(raft, raft::partitioner, config.limits(), Clock.SYSTEM,
+            raft::mapEpoch);
+        AdminTokenInterceptor adminToken = new AdminTokenInterceptor(config.adminToken());
+        GridRoutingService routing = new GridRoutingService(raft);
+        grpc = NettyServerBuilder.forAddress(new InetSocketAddress(ServerConfig.host(config.grpcAddress()),
+                ServerConfig.port(config.grpcAddress())))
+            .directExecutor()
+            .maxInboundMessageSize(32 * 1024 * 1024)
+            .addService(new GridDataService(service, raft::map, metrics))
+            .addService(routing)
+            .addService(ServerInterceptors.intercept(new GridAdminService(raft, membership, adminExecutor), adminToken))
+            .build()
+            .start();
+        http = new HttpApi(config, service, raft, membership, metrics, adminToken);
+        http.start();
+        LOG.info("{}: gRPC API on {}", config.nodeId(), config.grpcAddress());
+        if (config.bootstrap()) {
+            membership.bootstrap(config.partitions(), config.replication());
+        } else if (!config.join().isEmpty() && !raft.hasGroups()) {
+            new JoinClient(config).join(config.join());
+        }
+        return this;
+    }
+
+    public ServerConfig config() {
+        return config;
+    }
+
+    public RatisNode raft() {
+        return raft;
+    }
+
+    public Membership membership() {
+        return membership;
+    }
+
+    @Override
+    public void close() throws IOException {
+        LOG.info("{}: stopping", config.nodeId());
+        if (http != null) {
+            http.close();
+        }
+        if (grpc != null) {
+            grpc.shutdownNow();
+            try {
+                grpc.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        adminExecutor.shutdownNow();
+        raft.close();
+    }
+}

@@ -1,0 +1,145 @@
+package io.shardgrid.server;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code grid local-cluster}: three nodes as separate processes on loopback (HTTP 8081–8083, gRPC
+ * 9091–9093, raft 11001–11003), data under one directory. Waits until every node is ready, prints
+ * how to use it, and stops every node on Ctrl-C; the nodes also stop by themselves if this process
+ * dies. Starting again over the same directory keeps the data.
+ */
+@Command(name = "local-cluster", mixinStandardHelpOptions = true,
+    description = "Run a 3-node Shardgrid cluster on loopback until Ctrl-C.")
+public final class LocalClusterCommand implements Callable<Integer> {
+    @Option(names = "--dir", description = "Data and log directory (default: ${DEFAULT-VALUE}).")
+    Path dir = Path.of("local-cluster");
+
+    @Option(names = "--nodes", description = "Node count (default: ${DEFAULT-VALUE}).")
+    int nodes = 3;
+
+    @Option(names = "--partitions", description = "Partitions (default: ${DEFAULT-VALUE}).")
+    int partitions = 64;
+
+    @Option(names = "--memory", description = "Off-heap budget per node (default: ${DEFAULT-VALUE}).")
+    String memory = "512m";
+
+    @Option(names = "--durability", description = "sync or async (default: ${DEFAULT-VALUE}).")
+    String durability = "sync";
+
+    @Option(names = "--ready-timeout", description = "Seconds to wait for readiness (default: ${DEFAULT-VALUE}).")
+    int readyTimeoutSeconds = 180;
+
+    @Override
+    public Integer call() throws Exception {
+        if (nodes < 1 || nodes > 9) {
+            throw new IllegalArgumentException("nodes " + nodes + " must be in [1, 9]");
+        }
+        Files.createDirectories(dir);
+        Instant started = Instant.now();
+        List<Process> processes = new ArrayList<>();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> stopAll(processes), "local-cluster-stop"));
+        for (int i = 1; i <= nodes; i++) {
+            processes.add(startNode(i));
+            if (i == 1) {
+                awaitReady(1, processes);
+            }
+        }
+        for (int i = 1; i <= nodes; i++) {
+            awaitReady(i, processes);
+        }
+        Duration took = Duration.between(started, Instant.now());
+        System.out.printf("%nShardgrid local cluster of %d nodes is ready in %.1f s (data and logs in %s).%n", nodes,
+            took.toMillis() / 1000.0, dir.toAbsolutePath());
+        System.out.println("  curl \"http://127.0.0.1:8081/set?key=hello&value=world\"");
+        System.out.println("  curl \"http://127.0.0.1:8082/get?key=hello\"");
+        System.out.println("  gRPC: 127.0.0.1:9091-" + (9090 + nodes) + "   metrics: http://127.0.0.1:8081/metrics");
+        System.out.println("Press Ctrl-C to stop every node.");
+        for (Process p : processes) {
+            p.waitFor();
+        }
+        return 0;
+    }
+
+    private Process startNode(int i) throws IOException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> cmd = new ArrayList<>(List.of(java,
+            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+            "-Djava.util.concurrent.ForkJoinPool.common.parallelism=4",
+            "-Xmx512m", "-XX:MaxDirectMemorySize=2g",
+            "-cp", System.getProperty("java.class.path"),
+            GridMain.class.getName(), "server",
+            "--node-id", "node" + i,
+            "--http-addr", "127.0.0.1:" + (8080 + i),
+            "--grpc-addr", "127.0.0.1:" + (9090 + i),
+            "--raft-addr", "127.0.0.1:" + (11000 + i),
+            "--data-dir", dir.resolve("node" + i).toString(),
+            "--partitions", Integer.toString(partitions),
+            "--memory", memory,
+            "--durability", durability));
+        if (i == 1) {
+            cmd.add("--bootstrap");
+        } else {
+            cmd.addAll(List.of("--join", "127.0.0.1:8081"));
+        }
+        File log = dir.resolve("node" + i + ".log").toFile();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log));
+        pb.environment().put(ParentWatch.ENV, Long.toString(ProcessHandle.current().pid()));
+        Process p = pb.start();
+        System.out.println("started node" + i + " (pid " + p.pid() + ", log " + log + ")");
+        return p;
+    }
+
+    private void awaitReady(int i, List<Process> processes) throws Exception {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        URI ready = URI.create("http://127.0.0.1:" + (8080 + i) + "/health/ready");
+        Instant deadline = Instant.now().plusSeconds(readyTimeoutSeconds);
+        String last = "";
+        while (Instant.now().isBefore(deadline)) {
+            if (!processes.get(i - 1).isAlive()) {
+                throw new IllegalStateException("node" + i + " exited; see " + dir.resolve("node" + i + ".log"));
+            }
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(ready).timeout(Duration.ofSeconds(2)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+                last = r.body();
+            } catch (IOException e) {
+                last = e.toString();
+            }
+            Thread.sleep(250);
+        }
+        throw new IllegalStateException("node" + i + " not ready after " + readyTimeoutSeconds + " s: " + last);
+    }
+
+    private static void stopAll(List<Process> processes) {
+        for (Process p : processes) {
+            p.destroy();
+        }
+        for (Process p : processes) {
+            try {
+                if (!p.waitFor(15, java.util.concurrent.TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                p.destroyForcibly();
+            }
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package io.shardgrid.server;
+
+import io.shardgrid.common.limits.Limits;
+import io.shardgrid.server.config.Durability;
+import io.shardgrid.server.config.ServerConfig;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code grid server}: runs one node until it is stopped (SIGTERM or Ctrl-C). */
+@Command(name = "server", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "Run one Shardgrid node.")
+public final class ServerCommand implements Callable<Integer> {
+    @Option(names = {"--node-id", "-node_id"}, description = "Unique, stable node id (default: ${DEFAULT-VALUE}).")
+    String nodeId = ServerConfig.DEFAULT_NODE_ID;
+
+    @Option(names = {"--http-addr", "-http_addr"}, description = "HTTP API host:port (default: ${DEFAULT-VALUE}).")
+    String httpAddr = ServerConfig.DEFAULT_HTTP_ADDRESS;
+
+    @Option(names = {"--grpc-addr", "-grpc_addr"}, description = "gRPC API host:port (default: ${DEFAULT-VALUE}).")
+    String grpcAddr = ServerConfig.DEFAULT_GRPC_ADDRESS;
+
+    @Option(names = {"--raft-addr", "-raft_addr"}, description = "Raft transport host:port (default: ${DEFAULT-VALUE}).")
+    String raftAddr = ServerConfig.DEFAULT_RAFT_ADDRESS;
+
+    @Option(names = {"--data-dir", "-raft_dir"}, description = "Data directory (default: ${DEFAULT-VALUE}).")
+    Path dataDir = Path.of(ServerConfig.DEFAULT_DATA_DIR);
+
+    @Option(names = {"--bootstrap", "-bootstrap"}, arity = "0..1", fallbackValue = "true",
+        description = "Create a new cluster with every partition on this node.")
+    boolean bootstrap;
+
+    @Option(names = {"--join", "-join"}, description = "HTTP or gRPC host:port of any node of the cluster to join.")
+    String join = "";
+
+    @Option(names = "--partitions", description = "Partitions when bootstrapping, a power of two (default: ${DEFAULT-VALUE}).")
+    int partitions = ServerConfig.DEFAULT_PARTITIONS;
+
+    @Option(names = "--replication", description = "Replication factor (default: ${DEFAULT-VALUE}).")
+    int replication = ServerConfig.DEFAULT_REPLICATION;
+
+    @Option(names = "--memory", description = "Off-heap budget, e.g. 512m, 4g (default: 1g).")
+    String memory = "1g";
+
+    @Option(names = "--durability", description = "sync: fsync each batch; async: flush in the background (default: ${DEFAULT-VALUE}).")
+    Durability durability = Durability.SYNC;
+
+    @Option(names = "--max-key-bytes", description = "Largest key (default: ${DEFAULT-VALUE}).")
+    int maxKeyBytes = Limits.DEFAULT_MAX_KEY_BYTES;
+
+    @Option(names = "--max-value-bytes", description = "Largest value (default: ${DEFAULT-VALUE}).")
+    int maxValueBytes = Limits.DEFAULT_MAX_VALUE_BYTES;
+
+    @Option(names = "--admin-token", defaultValue = "${env:SHARDGRID_ADMIN_TOKEN}",
+        description = "Shared secret for the admin API (env SHARDGRID_ADMIN_TOKEN).")
+    String adminToken;
+
+    ServerConfig toConfig() {
+        ServerConfig d = ServerConfig.defaults();
+        return new ServerConfig(nodeId, httpAddr, grpcAddr, raftAddr, dataDir, bootstrap, join, partitions, replication,
+            parseBytes(memory), durability, new Limits(maxKeyBytes, maxValueBytes), d.maxBatchOps(),
+            d.maxBatchBytes(), d.maxQueuedWrites(), d.requestTimeout(), adminToken);
+    }
+
+    static long parseBytes(String text) {
+        String t = text.trim().toLowerCase();
+        long unit = 1;
+        char last = t.isEmpty() ? ' ' : t.charAt(t.length() - 1);
+        if (last == 'k' || last == 'm' || last == 'g') {
+            unit = last == 'k' ? 1L << 10 : last == 'm' ? 1L << 20 : 1L << 30;
+            t = t.substring(0, t.length() - 1);
+        }
+        try {
+            return Math.multiplyExact(Long.parseLong(t), unit);
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new IllegalArgumentException("memory '" + text + "' must be a size like 512m or 4g");
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        ServerConfig config = toConfig();
+        ParentWatch.exitWhenParentExits();
+        GridNode node = new GridNode(config);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                node.close();
+            } catch (Exception e) {
+                System.err.println("error while stopping: " + e);
+            } finally {
+                stopped.countDown();
+            }
+        }, "shutdown"));
+        node.start();
+        System.out.println(config.nodeId() + " ready: http=" + config.httpAddress() + " grpc=" + config.grpcAddress()
+            + " raft=" + config.raftAddress() + " data=" + config.dataDir());
+        stopped.await();
+        return 0;
+    }
+}

@@ -1,0 +1,240 @@
+package io.shardgrid.server.consensus;
+
+import io.shardgrid.common.error.GridErrorCode;
+import io.shardgrid.common.error.GridException;
+import io.shardgrid.common.routing.NodeDescriptor;
+import io.shardgrid.common.routing.PartitionAssignment;
+import io.shardgrid.common.routing.PartitionMap;
+import io.shardgrid.common.routing.PartitionMapCodec;
+import io.shardgrid.proto.v1.PartitionMapMessage;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.AlreadyExistsException;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Cluster membership over the meta group: bootstrapping a cluster on one node, and adding a node
+ * to the meta group and to every partition group that has fewer than RF replicas.
+ *
+ * <p>Map changes go through {@link #update}: read the map, compute the next one, propose it; the
+ * meta state machine installs it only if its epoch is the next one, so a lost race is retried on
+ * the newer map rather than overwriting it.
+ */
+public final class Membership {
+    private static final Logger LOG = LoggerFactory.getLogger(Membership.class);
+    /** Meta group voters; more nodes still read the map through the meta group. */
+    static final int META_VOTERS = 3;
+    private static final int MAX_PROPOSALS = 20;
+
+    private final RatisNode node;
+    private final RaftProperties clientProperties = new RaftProperties();
+
+    public Membership(RatisNode node) {
+        this.node = node;
+        org.apache.ratis.client.RaftClientConfigKeys.Rpc.setRequestTimeout(clientProperties,
+            TimeDuration.valueOf(15, TimeUnit.SECONDS));
+    }
+
+    /**
+     * Creates the meta group and every partition group on this node alone and records the first
+     * map. Does nothing if the node already holds groups (a restart).
+     */
+    public void bootstrap(int partitionCount, int replicationFactor) throws IOException {
+        if (node.hasGroups()) {
+            LOG.info("{}: data directory already holds {} groups; not bootstrapping again", selfId(), node.groupCount());
+            return;
+        }
+        NodeDescriptor self = node.config().descriptor();
+        RaftPeer peer = peer(self);
+        List<RaftPeer> peers = List.of(peer);
+        try (RaftClient client = client(GroupIds.META_GROUP, peers)) {
+            client.getGroupManagementApi(peer.getId()).add(RaftGroup.valueOf(GroupIds.META_GROUP, peers));
+            for (int p = 0; p < partitionCount; p++) {
+                client.getGroupManagementApi(peer.getId()).add(RaftGroup.valueOf(GroupIds.partition(p), peers));
+            }
+        }
+        PartitionMap first = PartitionMap.bootstrap(self, partitionCount, replicationFactor);
+        propose(first);
+        LOG.info("{}: bootstrapped a cluster of {} partitions, replication {}", selfId(), partitionCount,
+            replicationFactor);
+    }
+
+    /**
+     * Adds {@code joiner} to the cluster: records it in the map, makes it a meta voter while the meta
+     * group has fewer than {@value #META_VOTERS}, and adds it to every partition with fewer than RF
+     * replicas. Safe to repeat: steps already done are skipped.
+     */
+    public synchronized PartitionMap join(NodeDescriptor joiner) throws IOException {
+        PartitionMap map = readMap();
+        NodeDescriptor known = map.nodes().get(joiner.nodeId());
+        if (known == null || !known.equals(joiner)) {
+            map = update(m -> m.withNode(joiner));
+        }
+        addToGroupIfRoom(GroupIds.META_GROUP, metaPeers(map), joiner, META_VOTERS);
+        for (int p = 0; p < map.partitionCount(); p++) {
+            PartitionAssignment a = readMap().partition(p);
+            if (a.replicas().contains(joiner.nodeId()) || a.replicas().size() >= map.replicationFactor()) {
+                continue;
+            }
+            List<RaftPeer> peers = peers(readMap(), a.replicas());
+            addToGroupIfRoom(GroupIds.partition(p), peers, joiner, map.replicationFactor());
+            int partition = p;
+            update(m -> {
+                PartitionAssignment now = m.partition(partition);
+                if (now.replicas().contains(joiner.nodeId())) {
+                    return null;
+                }
+                List<String> replicas = new ArrayList<>(now.replicas());
+                replicas.add(joiner.nodeId());
+                return m.withPartition(now.withReplicas(replicas, List.of()));
+            });
+        }
+        PartitionMap result = readMap();
+        LOG.info("{}: node {} joined; map epoch {}", selfId(), joiner.nodeId(), result.epoch());
+        return result;
+    }
+
+    /**
+     * Spreads partition leadership so that partition {@code p} is led by the
+     * {@code p mod n}-th of its (sorted) replicas: with every node holding every partition, each
+     * node leads its share and writes scale across leaders.
+     */
+    public void spreadLeaders() throws IOException {
+        PartitionMap map = readMap();
+        for (PartitionAssignment a : map.partitions()) {
+            if (a.replicas().size() < 2) {
+                continue;
+            }
+            List<String> sorted = new ArrayList<>(a.replicas());
+            sorted.sort(null);
+            String preferred = sorted.get(a.partitionId() % sorted.size());
+            if (preferred.equals(node.leaderOf(a.partitionId()).orElse(""))) {
+                continue;
+            }
+            try (RaftClient client = client(GroupIds.partition(a.partitionId()), peers(map, a.replicas()))) {
+                client.admin().transferLeadership(RaftPeerId.valueOf(preferred), 5_000);
+            } catch (IOException e) {
+                LOG.warn("{}: could not move leadership of p{} to {}: {}", selfId(), a.partitionId(), preferred,
+                    e.toString());
+            }
+        }
+    }
+
+    /** Reads the map linearizably from the meta group (locally if this node is a meta voter). */
+    public PartitionMap readMap() throws IOException {
+        PartitionMap local = node.map();
+        if (node.hostsMeta() && local != null) {
+            node.metaReadBarrier();
+            return node.map();
+        }
+        if (local == null) {
+            throw new GridException(GridErrorCode.UNAVAILABLE, "this node knows no partition map yet");
+        }
+        try (RaftClient client = client(GroupIds.META_GROUP, metaPeers(local))) {
+            RaftClientReply reply = client.io().sendReadOnly(Message.EMPTY);
+            PartitionMap fetched = PartitionMapCodec.fromMessage(
+                PartitionMapMessage.parseFrom(reply.getMessage().getContent().toByteArray()));
+            node.rememberRemoteMap(fetched);
+            return fetched;
+        }
+    }
+
+    /** Applies {@code change} to the current map and proposes the result, retrying lost races. */
+    public PartitionMap update(UnaryOperator<PartitionMap> change) throws IOException {
+        for (int attempt = 0; attempt < MAX_PROPOSALS; attempt++) {
+            PartitionMap current = readMap();
+            PartitionMap next = change.apply(current);
+            if (next == null) {
+                return current;
+            }
+            if (propose(next)) {
+                return next;
+            }
+        }
+        throw new GridException(GridErrorCode.UNAVAILABLE, "the partition map kept changing; gave up after "
+            + MAX_PROPOSALS + " proposals");
+    }
+
+    private boolean propose(PartitionMap next) throws IOException {
+        PartitionMap known = node.map();
+        List<RaftPeer> peers = known == null ? List.of(peer(node.config().descriptor())) : metaPeers(known);
+        try (RaftClient client = client(GroupIds.META_GROUP, peers)) {
+            RaftClientReply reply = client.io().send(MetaStateMachine.propose(next));
+            if (!reply.isSuccess()) {
+                throw new IOException("meta group refused the map: " + reply.getException());
+            }
+            return MetaStateMachine.installed(reply.getMessage());
+        }
+    }
+
+    private void addToGroupIfRoom(RaftGroupId groupId, List<RaftPeer> current, NodeDescriptor joiner, int maxVoters)
+            throws IOException {
+        RaftPeer newPeer = peer(joiner);
+        if (current.stream().anyMatch(p -> p.getId().equals(newPeer.getId())) || current.size() >= maxVoters) {
+            return;
+        }
+        List<RaftPeer> next = new ArrayList<>(current);
+        next.add(newPeer);
+        try (RaftClient client = client(groupId, current)) {
+            try {
+                client.getGroupManagementApi(newPeer.getId()).add(RaftGroup.valueOf(groupId, next));
+            } catch (AlreadyExistsException e) {
+                LOG.debug("{}: {} already hosts {}", selfId(), joiner.nodeId(), groupId);
+            }
+            RaftClientReply reply = client.admin().setConfiguration(next);
+            if (!reply.isSuccess()) {
+                throw new IOException("could not add " + joiner.nodeId() + " to " + groupId + ": " + reply.getException());
+            }
+        }
+    }
+
+    private List<RaftPeer> metaPeers(PartitionMap map) {
+        List<RaftPeer> local = node.metaPeers();
+        if (!local.isEmpty()) {
+            return local;
+        }
+        List<String> ids = new ArrayList<>(map.nodes().keySet());
+        return peers(map, ids.subList(0, Math.min(META_VOTERS, ids.size())));
+    }
+
+    private static List<RaftPeer> peers(PartitionMap map, List<String> nodeIds) {
+        List<RaftPeer> peers = new ArrayList<>(nodeIds.size());
+        for (String id : nodeIds) {
+            NodeDescriptor d = map.node(id).orElseThrow(
+                () -> new GridException(GridErrorCode.INTERNAL, "map names unknown node " + id));
+            peers.add(peer(d));
+        }
+        return peers;
+    }
+
+    static RaftPeer peer(NodeDescriptor d) {
+        return RaftPeer.newBuilder().setId(d.nodeId()).setAddress(d.raftAddress()).build();
+    }
+
+    RaftClient client(RaftGroupId groupId, List<RaftPeer> peers) {
+        return RaftClient.newBuilder()
+            .setProperties(clientProperties)
+            .setRaftGroup(RaftGroup.valueOf(groupId, peers))
+            .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(50,
+                TimeDuration.valueOf(200, TimeUnit.MILLISECONDS)))
+            .build();
+    }
+
+    private String selfId() {
+        return node.config().nodeId();
+    }
+}

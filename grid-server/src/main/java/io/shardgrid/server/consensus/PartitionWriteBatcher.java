@@ -1,0 +1,178 @@
+package io.shardgrid.server.consensus;
+
+import io.shardgrid.common.error.GridErrorCode;
+import io.shardgrid.common.error.GridException;
+import io.shardgrid.server.config.ServerConfig;
+import io.shardgrid.server.consensus.codec.LogEntryDescriptor;
+import io.shardgrid.server.consensus.codec.LogEntryEncoder;
+import io.shardgrid.server.core.ports.Clock;
+import io.shardgrid.server.core.ports.WriteCommand;
+import io.shardgrid.server.core.ports.WriteResult;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+
+/**
+ * Group commit for one partition: concurrent writes queue here and are drained into one raft entry
+ * per batch, each op keeping its own future.
+ *
+ * <p>Design notes: a batch closes when it reaches {@code maxBatchOps} or {@code maxBatchBytes}, or
+ * as soon as the queue is empty — there is no linger timer, so a lone write goes out at once and
+ * a burst rides together. Several entries may be in flight; Ratis orders them. The queue is
+ * bounded: past {@code maxQueuedWrites} a write fails fast with RESOURCE_EXHAUSTED instead of
+ * growing memory.
+ */
+final class PartitionWriteBatcher {
+    private final int partitionId;
+    private final RatisNode node;
+    private final Clock clock;
+    private final Executor executor;
+    private final int maxOps;
+    private final int maxBytes;
+    private final int maxQueued;
+    private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queued = new AtomicInteger();
+    private final AtomicBoolean draining = new AtomicBoolean();
+    private final Runnable drainTask = this::drainOnce;
+
+    // Used only by the draining thread (one at a time, guarded by 'draining').
+    private final LogEntryEncoder encoder = new LogEntryEncoder();
+    private final ExpandableArrayBuffer entryBuffer = new ExpandableArrayBuffer(64 * 1024);
+    private final UnsafeBuffer key = new UnsafeBuffer(new byte[0]);
+    private final UnsafeBuffer value = new UnsafeBuffer(new byte[0]);
+    private final UnsafeBuffer expected = new UnsafeBuffer(new byte[0]);
+
+    private record Pending(WriteCommand command, CompletableFuture<WriteResult> future) {
+    }
+
+    PartitionWriteBatcher(int partitionId, RatisNode node, ServerConfig config, Clock clock, Executor executor) {
+        this.partitionId = partitionId;
+        this.node = node;
+        this.clock = clock;
+        this.executor = executor;
+        this.maxOps = config.maxBatchOps();
+        this.maxBytes = config.maxBatchBytes();
+        this.maxQueued = config.maxQueuedWrites();
+    }
+
+    CompletableFuture<WriteResult> submit(WriteCommand command) {
+        if (queued.incrementAndGet() > maxQueued) {
+            queued.decrementAndGet();
+            return CompletableFuture.failedFuture(new GridException(GridErrorCode.RESOURCE_EXHAUSTED,
+                "partition " + partitionId + " has " + maxQueued + " writes queued; retry later"));
+        }
+        CompletableFuture<WriteResult> future = new CompletableFuture<>();
+        queue.add(new Pending(command, future));
+        if (draining.compareAndSet(false, true)) {
+            executor.execute(drainTask);
+        }
+        return future;
+    }
+
+    /** Sends one batch, then hands the executor back so other partitions get their turn. */
+    private void drainOnce() {
+        try {
+            List<Pending> batch = takeBatch();
+            if (!batch.isEmpty()) {
+                send(batch);
+            }
+        } finally {
+            draining.set(false);
+            if (!queue.isEmpty() && draining.compareAndSet(false, true)) {
+                executor.execute(drainTask);
+            }
+        }
+    }
+
+    private List<Pending> takeBatch() {
+        List<Pending> batch = new ArrayList<>(Math.min(maxOps, Math.max(1, queued.get())));
+        encoder.wrap(entryBuffer, 0).reset(clock.nowMs());
+        int bytes = LogEntryDescriptor.HEADER_LENGTH;
+        Pending next;
+        while (batch.size() < maxOps && (next = queue.peek()) != null) {
+            int opBytes = encodedLength(next.command());
+            if (!batch.isEmpty() && bytes + opBytes > maxBytes) {
+                break;
+            }
+            queue.poll();
+            queued.decrementAndGet();
+            append(next.command());
+            bytes += opBytes;
+            batch.add(next);
+        }
+        return batch;
+    }
+
+    private void send(List<Pending> batch) {
+        ByteString data = ByteString.copyFrom(entryBuffer.byteArray(), 0, encoder.encodedLength());
+        RaftClientRequest request = node.request(GroupIds.partition(partitionId), Message.valueOf(data),
+            RaftClientRequest.writeRequestType());
+        node.submit(request).whenComplete((reply, error) -> complete(batch, reply, error));
+    }
+
+    private void complete(List<Pending> batch, RaftClientReply reply, Throwable error) {
+        GridException failure = error != null
+            ? RaftErrors.fromThrowable(error, partitionId, node.mapEpoch())
+            : RaftErrors.fromReply(reply, partitionId, node.mapEpoch());
+        if (failure == null) {
+            UnsafeBuffer results = new UnsafeBuffer(reply.getMessage().getContent().toByteArray());
+            if (BatchResults.opCount(results) != batch.size()) {
+                failure = new GridException(GridErrorCode.INTERNAL, "partition " + partitionId + " returned "
+                    + BatchResults.opCount(results) + " results for " + batch.size() + " writes");
+            } else {
+                for (int i = 0; i < batch.size(); i++) {
+                    Pending p = batch.get(i);
+                    p.future().complete(BatchResults.result(results, i, p.command().type()));
+                }
+                return;
+            }
+        }
+        for (Pending p : batch) {
+            p.future().completeExceptionally(failure);
+        }
+    }
+
+    private static int encodedLength(WriteCommand c) {
+        return LogEntryEncoder.encodedOpLength(opType(c.type()), c.key().length, c.value().length, c.expected().length);
+    }
+
+    private static int opType(WriteCommand.Type type) {
+        return switch (type) {
+            case SET -> LogEntryDescriptor.SET;
+            case DELETE -> LogEntryDescriptor.DELETE;
+            case COMPARE_AND_SET -> LogEntryDescriptor.COMPARE_AND_SET;
+            case INCREMENT -> LogEntryDescriptor.INCREMENT;
+            case EVICT -> LogEntryDescriptor.EVICT;
+        };
+    }
+
+    private void append(WriteCommand c) {
+        key.wrap(c.key());
+        switch (c.type()) {
+            case SET -> {
+                value.wrap(c.value());
+                encoder.appendSet(key, 0, c.key().length, value, 0, c.value().length, c.ttlMs());
+            }
+            case DELETE -> encoder.appendDelete(key, 0, c.key().length);
+            case COMPARE_AND_SET -> {
+                value.wrap(c.value());
+                expected.wrap(c.expected());
+                encoder.appendCompareAndSet(key, 0, c.key().length, c.expectAbsent(), expected, 0,
+                    c.expectAbsent() ? 0 : c.expected().length, value, 0, c.value().length, c.ttlMs());
+            }
+            case INCREMENT -> encoder.appendIncrement(key, 0, c.key().length, c.delta(), c.ttlMs());
+            case EVICT -> encoder.appendEvict(key, 0, c.key().length);
+        }
+    }
+}

@@ -1,0 +1,332 @@
+package io.shardgrid.server.consensus;
+
+import io.shardgrid.common.error.GridErrorCode;
+import io.shardgrid.common.error.GridException;
+import io.shardgrid.common.routing.PartitionMap;
+import io.shardgrid.common.routing.Partitioner;
+import io.shardgrid.server.config.ServerConfig;
+import io.shardgrid.server.core.ports.Clock;
+import io.shardgrid.server.core.ports.ConsensusGroups;
+import io.shardgrid.server.core.ports.PartitionStore;
+import io.shardgrid.server.core.ports.WriteCommand;
+import io.shardgrid.server.core.ports.WriteResult;
+import java.io.Closeable;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.IntFunction;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.StateMachine;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One node's single {@link RaftServer} hosting the meta group and its partition groups, seen by the
+ * request path as {@link ConsensusGroups}.
+ *
+ * <p>Writes and read barriers are submitted to the local server in-process
+ * ({@code submitClientRequestAsync}): no network hop between our gRPC handler and Ratis.
+ */
+public final class RatisNode implements ConsensusGroups, Closeable {
+    private static final Logger LOG = LoggerFactory.getLogger(RatisNode.class);
+
+    private final ServerConfig config;
+    private final IntFunction<PartitionStore> storeFactory;
+    private final Clock clock;
+    private final RaftServer server;
+    private final ClientId localClientId = ClientId.randomId();
+    private final AtomicLong callIds = new AtomicLong();
+    private final MetaStateMachine meta = new MetaStateMachine();
+    private final Map<Integer, PartitionStateMachine> partitions = new ConcurrentHashMap<>();
+    private final Map<Integer, PartitionWriteBatcher> batchers = new ConcurrentHashMap<>();
+    private final ExecutorService batchExecutor;
+    private volatile PartitionMap remoteMap;
+    private final Partitioner configuredPartitioner;
+
+    public RatisNode(ServerConfig config, IntFunction<PartitionStore> storeFactory, Clock clock) throws IOException {
+        this.config = config;
+        this.storeFactory = storeFactory;
+        this.clock = clock;
+        this.configuredPartitioner = new Partitioner(config.partitions());
+        File storage = config.dataDir().resolve("raft").toFile();
+        Files.createDirectories(storage.toPath());
+        AtomicInteger threads = new AtomicInteger();
+        this.batchExecutor = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, config.nodeId() + "-batcher-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.server = RaftServer.newBuilder()
+            .setServerId(RaftPeerId.valueOf(config.nodeId()))
+            .setProperties(RatisTuning.properties(config, storage))
+            .setStateMachineRegistry(this::newStateMachine)
+            .setOption(RaftStorage.StartupOption.RECOVER)
+            .build();
+    }
+
+    public void start() throws IOException {
+        server.start();
+        LOG.info("{}: raft server started on {} with {} groups", config.nodeId(), config.raftAddress(),
+            groupCount());
+    }
+
+    RaftServer server() {
+        return server;
+    }
+
+    ServerConfig config() {
+        return config;
+    }
+
+    /** Whether this node's data directory already holds groups (a restart, not a fresh start). */
+    public boolean hasGroups() {
+        return server.getGroupIds().iterator().hasNext();
+    }
+
+    public int groupCount() {
+        int n = 0;
+        for (RaftGroupId ignored : server.getGroupIds()) {
+            n++;
+        }
+        return n;
+    }
+
+    /** The partition map: from the local meta replica, else the last one fetched from the meta group. */
+    public PartitionMap map() {
+        PartitionMap local = meta.map();
+        return local != null ? local : remoteMap;
+    }
+
+    /** The map with leader hints refreshed from this node's own replicas: what clients should route by. */
+    public PartitionMap routingMap() {
+        PartitionMap map = map();
+        if (map == null) {
+            return null;
+        }
+        for (int p : hostedPartitions()) {
+            DivisionInfo info = info(p);
+            if (info != null && info.getLeaderId() != null && p < map.partitionCount()) {
+                String leader = info.getLeaderId().toString();
+                if (!leader.equals(map.partition(p).leaderHint())) {
+                    map = map.withLeaderHint(p, leader);
+                }
+            }
+        }
+        return map;
+    }
+
+    void rememberRemoteMap(PartitionMap map) {
+        PartitionMap current = remoteMap;
+        if (map != null && (current == null || map.epoch() >= current.epoch())) {
+            remoteMap = map;
+        }
+    }
+
+    /** Key → partition for the cluster's partition count (the configured one until a map is known). */
+    public Partitioner partitioner() {
+        PartitionMap map = map();
+        if (map != null) {
+            return map.partitioner();
+        }
+        return configuredPartitioner;
+    }
+
+    public long mapEpoch() {
+        PartitionMap map = map();
+        return map == null ? 0 : map.epoch();
+    }
+
+    public void onMapChange(Consumer<PartitionMap> listener) {
+        meta.addListener(listener);
+    }
+
+    boolean hostsMeta() {
+        return division(GroupIds.META_GROUP) != null;
+    }
+
+    /** Waits until the local meta replica has applied everything committed before this call. */
+    void metaReadBarrier() throws IOException {
+        RaftClientReply reply;
+        try {
+            reply = submit(request(GroupIds.META_GROUP, Message.EMPTY, RaftClientRequest.readRequestType())).join();
+        } catch (RuntimeException e) {
+            throw new IOException("meta group read failed", e);
+        }
+        if (!reply.isSuccess()) {
+            throw new IOException("meta group read failed: " + reply.getException());
+        }
+    }
+
+    /** The meta group's current voters as this node sees them; empty if it holds no meta replica. */
+    List<RaftPeer> metaPeers() {
+        RaftServer.Division d = division(GroupIds.META_GROUP);
+        return d == null ? List.of() : new ArrayList<>(d.getRaftConf().getCurrentPeers());
+    }
+
+    private StateMachine newStateMachine(RaftGroupId groupId) {
+        if (GroupIds.isMeta(groupId)) {
+            return meta;
+        }
+        int p = GroupIds.partitionOf(groupId);
+        if (p < 0) {
+            throw new IllegalArgumentException("group " + groupId + " is not a Shardgrid group");
+        }
+        PartitionStateMachine sm = new PartitionStateMachine(p, storeFactory.apply(p));
+        PartitionStateMachine previous = partitions.put(p, sm);
+        if (previous != null) {
+            previous.store().close();
+        }
+        return sm;
+    }
+
+    RaftServer.Division division(RaftGroupId groupId) {
+        try {
+            return server.getDivision(groupId);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private DivisionInfo info(int partitionId) {
+        if (!partitions.containsKey(partitionId)) {
+            return null;
+        }
+        RaftServer.Division d = division(GroupIds.partition(partitionId));
+        return d == null ? null : d.getInfo();
+    }
+
+    @Override
+    public boolean hosts(int partitionId) {
+        return info(partitionId) != null;
+    }
+
+    @Override
+    public boolean isLeader(int partitionId) {
+        DivisionInfo info = info(partitionId);
+        return info != null && info.isLeader() && info.isLeaderReady();
+    }
+
+    @Override
+    public Optional<String> leaderOf(int partitionId) {
+        DivisionInfo info = info(partitionId);
+        if (info != null && info.getLeaderId() != null) {
+            return Optional.of(info.getLeaderId().toString());
+        }
+        PartitionMap map = map();
+        if (map != null && partitionId < map.partitionCount() && map.partition(partitionId).hasLeaderHint()) {
+            return Optional.of(map.partition(partitionId).leaderHint());
+        }
+        return Optional.empty();
+    }
+
+    /** Partition ids with a replica on this node. */
+    public List<Integer> hostedPartitions() {
+        List<Integer> ids = new ArrayList<>();
+        for (RaftGroupId gid : server.getGroupIds()) {
+            int p = GroupIds.partitionOf(gid);
+            if (p >= 0) {
+                ids.add(p);
+            }
+        }
+        ids.sort(null);
+        return ids;
+    }
+
+    /** Applied index of the local replica, or -1. */
+    public long appliedIndex(int partitionId) {
+        DivisionInfo info = info(partitionId);
+        return info == null ? -1 : info.getLastAppliedIndex();
+    }
+
+    /** Commit index the local replica knows of, or -1. */
+    public long commitIndex(int partitionId) {
+        RaftServer.Division d = partitions.containsKey(partitionId) ? division(GroupIds.partition(partitionId)) : null;
+        return d == null ? -1 : d.getRaftLog().getLastCommittedIndex();
+    }
+
+    @Override
+    public CompletableFuture<WriteResult> write(int partitionId, WriteCommand command) {
+        if (!partitions.containsKey(partitionId)) {
+            return CompletableFuture.failedFuture(GridException.notLeader(partitionId,
+                leaderOf(partitionId).orElse(""), mapEpoch()));
+        }
+        return batchers.computeIfAbsent(partitionId, p -> new PartitionWriteBatcher(p, this, config, clock,
+            batchExecutor)).submit(command);
+    }
+
+    @Override
+    public CompletableFuture<Void> readBarrier(int partitionId) {
+        RaftClientRequest request = request(GroupIds.partition(partitionId), Message.EMPTY,
+            RaftClientRequest.readRequestType());
+        return submit(request).thenApply(reply -> {
+            GridException error = RaftErrors.fromReply(reply, partitionId, mapEpoch());
+            if (error != null) {
+                throw error;
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public PartitionStore store(int partitionId) {
+        PartitionStateMachine sm = partitions.get(partitionId);
+        if (sm == null) {
+            throw new GridException(GridErrorCode.NOT_LEADER, "this node holds no replica of partition " + partitionId);
+        }
+        return sm.store();
+    }
+
+    RaftClientRequest request(RaftGroupId groupId, Message message, RaftClientRequest.Type type) {
+        return RaftClientRequest.newBuilder()
+            .setClientId(localClientId)
+            .setServerId(server.getId())
+            .setGroupId(groupId)
+            .setCallId(callIds.incrementAndGet())
+            .setMessage(message)
+            .setType(type)
+            .build();
+    }
+
+    CompletableFuture<RaftClientReply> submit(RaftClientRequest request) {
+        try {
+            return server.submitClientRequestAsync(request)
+                .orTimeout(config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        batchExecutor.shutdownNow();
+        try {
+            server.close();
+        } finally {
+            for (PartitionStateMachine sm : partitions.values()) {
+                sm.store().close();
+            }
+            partitions.clear();
+        }
+    }
+}

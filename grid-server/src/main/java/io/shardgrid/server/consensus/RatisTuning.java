@@ -1,0 +1,85 @@
+package io.shardgrid.server.consensus;
+
+import io.shardgrid.server.config.Durability;
+import io.shardgrid.server.config.ServerConfig;
+import java.io.File;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+
+/**
+ * Ratis settings for many groups per server on a small box.
+ *
+ * <p>Design notes: Ratis spends threads and buffers per division (log worker, state-machine
+ * updater, election timer, appenders). With defaults a division costs an 8 MB write buffer and a
+ * 4 MB preallocated segment, and the server/client thread pools are unbounded cached pools per
+ * group. Here buffers are small (the write buffer must exceed the appender byte limit by 8 bytes),
+ * pools are fixed-size, and election timeouts are spread wide so 3 × P groups don't all elect at
+ * once after a restart.
+ */
+final class RatisTuning {
+    static final SizeInBytes APPENDER_BYTES = SizeInBytes.valueOf("1MB");
+    static final SizeInBytes WRITE_BUFFER = SizeInBytes.valueOf(APPENDER_BYTES.getSize() + 8 + 1024 * 1024);
+
+    private RatisTuning() {
+    }
+
+    static RaftProperties properties(ServerConfig config, File storageDir) {
+        RaftProperties p = new RaftProperties();
+        RaftServerConfigKeys.setStorageDir(p, List.of(storageDir));
+        RaftServerConfigKeys.setRemovedGroupsDir(p, new File(storageDir.getParentFile(), "removed-groups"));
+        GrpcConfigKeys.Server.setPort(p, ServerConfig.port(config.raftAddress()));
+        GrpcConfigKeys.Server.setHost(p, ServerConfig.host(config.raftAddress()));
+
+        // Threads: fixed pools instead of a cached pool per group.
+        RaftServerConfigKeys.ThreadPool.setProxyCached(p, false);
+        RaftServerConfigKeys.ThreadPool.setProxySize(p, 8);
+        RaftServerConfigKeys.ThreadPool.setServerCached(p, false);
+        RaftServerConfigKeys.ThreadPool.setServerSize(p, 2);
+        RaftServerConfigKeys.ThreadPool.setClientCached(p, false);
+        RaftServerConfigKeys.ThreadPool.setClientSize(p, 2);
+        // Avoid a CompletableFuture.*Async per append on the common pool (thread storm on 2 cores).
+        RaftServerConfigKeys.Log.setAppendEntriesComposeEnabled(p, false);
+
+        // Memory per division.
+        RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("8MB"));
+        RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf("256KB"));
+        RaftServerConfigKeys.Log.setWriteBufferSize(p, WRITE_BUFFER);
+        RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, APPENDER_BYTES);
+        RaftServerConfigKeys.Log.setSegmentCacheNumMax(p, 2);
+        GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf("32MB"));
+        GrpcConfigKeys.Server.setAsyncRequestThreadPoolCached(p, false);
+        GrpcConfigKeys.Server.setAsyncRequestThreadPoolSize(p, 8);
+
+        // Durability.
+        if (config.durability() == Durability.ASYNC) {
+            RaftServerConfigKeys.Log.setUnsafeFlushEnabled(p, true);
+            RaftServerConfigKeys.Log.setAsyncFlushEnabled(p, true);
+        }
+
+        // Timing: heartbeats every ~sleep, elections spread over a wide window.
+        RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(1000, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(2000, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(10, TimeUnit.SECONDS));
+        RaftServerConfigKeys.Rpc.setSleepTime(p, TimeDuration.valueOf(50, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.LeaderElection.setLeaderStepDownWaitTime(p, TimeDuration.valueOf(2, TimeUnit.SECONDS));
+
+        // Linearizable reads, served under the leader lease when it is valid.
+        RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+        RaftServerConfigKeys.Read.setLeaderLeaseEnabled(p, true);
+
+        // Snapshots: every partition snapshots its store and the log is purged behind it.
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, 20_000);
+        RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+        RaftServerConfigKeys.Log.setPurgeGap(p, 1024);
+        RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, true);
+        RaftServerConfigKeys.Log.Appender.setSnapshotChunkSizeMax(p, SizeInBytes.valueOf("4MB"));
+        return p;
+    }
+}

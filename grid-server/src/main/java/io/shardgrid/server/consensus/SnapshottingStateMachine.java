@@ -1,0 +1,123 @@
+package io.shardgrid.server.consensus;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import org.apache.ratis.io.MD5Hash;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.raftlog.RaftLog;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.statemachine.StateMachineStorage;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.util.LifeCycle;
+import org.apache.ratis.util.MD5FileUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The snapshot lifecycle shared by the meta and partition state machines: one file per snapshot,
+ * written under a temporary name and renamed once complete (so a leader never ships a half-written
+ * file to a follower), with an MD5 that Ratis checks on install, and the lifecycle transitions
+ * Ratis expects around snapshot installation ({@code pause} → {@code reinitialize}).
+ *
+ * <p>Ratis calls {@code applyTransaction}, {@code takeSnapshot} and {@code reinitialize} from the
+ * division's one state-machine updater thread, which is what makes the store's single-writer rule
+ * hold.
+ */
+abstract class SnapshottingStateMachine extends BaseStateMachine {
+    private static final Logger LOG = LoggerFactory.getLogger(SnapshottingStateMachine.class);
+
+    private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+
+    /** Writes the whole state; called on the apply thread. */
+    protected abstract void writeState(OutputStream out) throws IOException;
+
+    /** Replaces the whole state with the one read; called on the apply thread or at start. */
+    protected abstract void readState(InputStream in) throws IOException;
+
+    /** Drops the whole state. */
+    protected abstract void resetState();
+
+    @Override
+    public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+        getLifeCycle().startAndTransition(() -> {
+            super.initialize(server, groupId, raftStorage);
+            storage.init(raftStorage);
+            loadSnapshot(storage.getLatestSnapshot());
+        });
+    }
+
+    @Override
+    public void pause() {
+        getLifeCycle().transition(LifeCycle.State.PAUSING);
+        getLifeCycle().transition(LifeCycle.State.PAUSED);
+    }
+
+    @Override
+    public void reinitialize() throws IOException {
+        loadSnapshot(storage.loadLatestSnapshot());
+        if (getLifeCycleState() == LifeCycle.State.PAUSED) {
+            getLifeCycle().transition(LifeCycle.State.STARTING);
+            getLifeCycle().transition(LifeCycle.State.RUNNING);
+        }
+    }
+
+    @Override
+    public StateMachineStorage getStateMachineStorage() {
+        return storage;
+    }
+
+    @Override
+    public long takeSnapshot() throws IOException {
+        TermIndex last = getLastAppliedTermIndex();
+        if (last == null || last.getIndex() < 0) {
+            return RaftLog.INVALID_LOG_INDEX;
+        }
+        File target = storage.getSnapshotFile(last.getTerm(), last.getIndex());
+        Path temp = target.toPath().resolveSibling(target.getName() + ".tmp");
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(temp), 64 * 1024)) {
+            writeState(out);
+        }
+        Files.move(temp, target.toPath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(target);
+        storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(target.toPath(), md5), last));
+        LOG.debug("{}: snapshot at {} to {}", getId(), last, target);
+        return last.getIndex();
+    }
+
+    private void loadSnapshot(SingleFileSnapshotInfo snapshot) throws IOException {
+        if (snapshot == null) {
+            resetState();
+            return;
+        }
+        File file = snapshot.getFile().getPath().toFile();
+        if (!file.exists()) {
+            throw new IOException("snapshot file " + file + " of " + snapshot + " is missing");
+        }
+        MD5Hash md5 = snapshot.getFile().getFileDigest();
+        if (md5 != null) {
+            MD5FileUtil.verifySavedMD5(file, md5);
+        }
+        TermIndex last = SimpleStateMachineStorage.getTermIndexFromSnapshotFile(file);
+        resetState();
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file.toPath()), 64 * 1024)) {
+            readState(in);
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        setLastAppliedTermIndex(last);
+        LOG.info("{}: loaded snapshot {} from {}", getId(), last, file);
+    }
+}

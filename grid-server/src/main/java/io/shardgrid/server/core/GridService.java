@@ -1,0 +1,121 @@
+package io.shardgrid.server.core;
+
+import io.shardgrid.common.error.GridErrorCode;
+import io.shardgrid.common.error.GridException;
+import io.shardgrid.common.limits.Limits;
+import io.shardgrid.common.routing.Partitioner;
+import io.shardgrid.server.core.ports.Clock;
+import io.shardgrid.server.core.ports.ConsensusGroups;
+import io.shardgrid.server.core.ports.PartitionStore;
+import io.shardgrid.server.core.ports.WriteCommand;
+import io.shardgrid.server.core.ports.WriteResult;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * The request path shared by every API (gRPC, HTTP): validate at the edge, find the partition,
+ * check that this node may serve it, then read from the local store or write through consensus.
+ *
+ * <p>Every failure surfaces as a {@link GridException} (synchronously for bad input, or as the
+ * future's cause) so the transports map one error model onto their wire.
+ */
+public final class GridService {
+    private static final ThreadLocal<ReadBuffers> READ_BUFFERS = ThreadLocal.withInitial(ReadBuffers::new);
+
+    private final ConsensusGroups groups;
+    private final Supplier<Partitioner> partitioner;
+    private final Limits limits;
+    private final Clock clock;
+    private final LongSupplier mapEpoch;
+
+    public GridService(ConsensusGroups groups, Supplier<Partitioner> partitioner, Limits limits, Clock clock,
+                       LongSupplier mapEpoch) {
+        this.groups = groups;
+        this.partitioner = partitioner;
+        this.limits = limits;
+        this.clock = clock;
+        this.mapEpoch = mapEpoch;
+    }
+
+    public Limits limits() {
+        return limits;
+    }
+
+    public int partitionOf(byte[] key) {
+        return partitioner.get().partitionOf(key);
+    }
+
+    /** Whether this node leads the key's partition (the HTTP API forwards when it does not). */
+    public boolean leadsKey(byte[] key) {
+        return groups.isLeader(partitioner.get().partitionOf(key));
+    }
+
+    public String leaderOfKey(byte[] key) {
+        return groups.leaderOf(partitioner.get().partitionOf(key)).orElse("");
+    }
+
+    /**
+     * Reads {@code key}. Linearizable reads are served by the leader after a read barrier;
+     * {@code staleOk} reads by any local replica at once.
+     */
+    public CompletableFuture<GetResult> get(byte[] key, boolean staleOk) {
+        limits.checkKey(key.length);
+        int p = partitioner.get().partitionOf(key);
+        if (staleOk && groups.hosts(p)) {
+            return CompletableFuture.completedFuture(readLocal(p, key));
+        }
+        if (!groups.isLeader(p)) {
+            return CompletableFuture.failedFuture(notLeader(p));
+        }
+        return groups.readBarrier(p).thenApply(ignored -> readLocal(p, key));
+    }
+
+    /** Validates {@code command} against the limits and commits it through the partition's log. */
+    public CompletableFuture<WriteResult> write(WriteCommand command) {
+        validate(command);
+        int p = partitioner.get().partitionOf(command.key());
+        if (!groups.isLeader(p)) {
+            return CompletableFuture.failedFuture(notLeader(p));
+        }
+        return groups.write(p, command);
+    }
+
+    private void validate(WriteCommand command) {
+        limits.checkKey(command.key().length);
+        limits.checkValue(command.value().length);
+        limits.checkValue(command.expected().length);
+        Limits.checkTtl(command.ttlMs());
+    }
+
+    private GetResult readLocal(int p, byte[] key) {
+        PartitionStore store = groups.store(p);
+        ReadBuffers buffers = READ_BUFFERS.get();
+        buffers.key.wrap(key);
+        long nowMs = clock.nowMs();
+        int length = store.get(buffers.key, 0, key.length, nowMs, buffers.value, 0);
+        if (length == PartitionStore.ABSENT) {
+            return GetResult.absent();
+        }
+        byte[] value = new byte[length];
+        buffers.value.getBytes(0, value);
+        long expireAtMs = store.expireAtMs(buffers.key, 0, key.length, nowMs);
+        return new GetResult(true, value, Math.max(0, expireAtMs));
+    }
+
+    private GridException notLeader(int p) {
+        if (!groups.hosts(p) && groups.leaderOf(p).isEmpty()) {
+            return new GridException(GridErrorCode.NOT_LEADER, "this node holds no replica of partition " + p,
+                "", mapEpoch.getAsLong(), null);
+        }
+        return GridException.notLeader(p, groups.leaderOf(p).orElse(""), mapEpoch.getAsLong());
+    }
+
+    /** Per-thread buffers so a read allocates only the value it returns. */
+    private static final class ReadBuffers {
+        final UnsafeBuffer key = new UnsafeBuffer(new byte[0]);
+        final ExpandableArrayBuffer value = new ExpandableArrayBuffer(1024);
+    }
+}

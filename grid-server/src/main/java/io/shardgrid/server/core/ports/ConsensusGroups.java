@@ -1,0 +1,35 @@
+package io.shardgrid.server.core.ports;
+
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The partitions this node hosts, as the request path sees them: who leads, how to commit a write
+ * and how to make a read linearizable. Implemented over Ratis by the consensus package.
+ */
+public interface ConsensusGroups {
+    /** Whether this node holds a replica of {@code partitionId}. */
+    boolean hosts(int partitionId);
+
+    /** Whether this node currently leads {@code partitionId} (and may serve linearizable reads). */
+    boolean isLeader(int partitionId);
+
+    /** The node id this node believes leads {@code partitionId}, if it knows one. */
+    Optional<String> leaderOf(int partitionId);
+
+    /**
+     * Replicates {@code command} through the partition's raft log; completes with its result once
+     * applied on this (leader) node, or exceptionally with a {@code GridException}: NOT_LEADER,
+     * UNAVAILABLE, RESOURCE_EXHAUSTED (queue full) or DEADLINE_EXCEEDED.
+     */
+    CompletableFuture<WriteResult> write(int partitionId, WriteCommand command);
+
+    /**
+     * Completes once every write acknowledged before this call is visible in the local store
+     * (leader lease or read-index); exceptionally with NOT_LEADER if this node does not lead.
+     */
+    CompletableFuture<Void> readBarrier(int partitionId);
+
+    /** The local replica's store; callers must check {@link #hosts} first. */
+    PartitionStore store(int partitionId);
+}

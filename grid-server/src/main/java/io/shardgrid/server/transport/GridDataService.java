@@ -1,0 +1,303 @@
+package io.shardgrid.server.transport;
+
+import com.google.protobuf.ByteString;
+import io.grpc.stub.StreamObserver;
+import io.shardgrid.common.error.GridErrorCode;
+import io.shardgrid.common.error.GridException;
+import io.shardgrid.common.routing.PartitionMap;
+import io.shardgrid.proto.v1.BatchOp;
+import io.shardgrid.proto.v1.BatchRequest;
+import io.shardgrid.proto.v1.BatchResponse;
+import io.shardgrid.proto.v1.BatchResult;
+import io.shardgrid.proto.v1.CompareAndSetRequest;
+import io.shardgrid.proto.v1.CompareAndSetResponse;
+import io.shardgrid.proto.v1.DeleteRequest;
+import io.shardgrid.proto.v1.DeleteResponse;
+import io.shardgrid.proto.v1.GetRequest;
+import io.shardgrid.proto.v1.GetResponse;
+import io.shardgrid.proto.v1.GridDataGrpc;
+import io.shardgrid.proto.v1.IncrementRequest;
+import io.shardgrid.proto.v1.IncrementResponse;
+import io.shardgrid.proto.v1.KeyValue;
+import io.shardgrid.proto.v1.MultiGetRequest;
+import io.shardgrid.proto.v1.MultiGetResponse;
+import io.shardgrid.proto.v1.MultiSetRequest;
+import io.shardgrid.proto.v1.MultiSetResponse;
+import io.shardgrid.proto.v1.ReadConsistency;
+import io.shardgrid.proto.v1.SetRequest;
+import io.shardgrid.proto.v1.SetResponse;
+import io.shardgrid.server.core.GridService;
+import io.shardgrid.server.core.ports.PartitionStore;
+import io.shardgrid.server.core.ports.WriteCommand;
+import io.shardgrid.server.core.ports.WriteResult;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The v1 data API over gRPC. Handlers never block: every call completes from the future the core
+ * returns, so the server runs them on the transport thread (no hand-off per call).
+ */
+public final class GridDataService extends GridDataGrpc.GridDataImplBase {
+    private final GridService grid;
+    private final Supplier<PartitionMap> map;
+    private final GridMetrics metrics;
+
+    public GridDataService(GridService grid, Supplier<PartitionMap> map, GridMetrics metrics) {
+        this.grid = grid;
+        this.map = map;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void get(GetRequest request, StreamObserver<GetResponse> out) {
+        unary("get", () -> get(request), out);
+    }
+
+    @Override
+    public void set(SetRequest request, StreamObserver<SetResponse> out) {
+        unary("set", () -> set(request), out);
+    }
+
+    @Override
+    public void delete(DeleteRequest request, StreamObserver<DeleteResponse> out) {
+        unary("delete", () -> delete(request), out);
+    }
+
+    @Override
+    public void compareAndSet(CompareAndSetRequest request, StreamObserver<CompareAndSetResponse> out) {
+        unary("cas", () -> compareAndSet(request), out);
+    }
+
+    @Override
+    public void increment(IncrementRequest request, StreamObserver<IncrementResponse> out) {
+        unary("increment", () -> increment(request), out);
+    }
+
+    @Override
+    public void multiGet(MultiGetRequest request, StreamObserver<MultiGetResponse> out) {
+        unary("multi_get", () -> {
+            @SuppressWarnings("unchecked")
+            CompletableFuture<GetResponse>[] parts = new CompletableFuture[request.getKeysCount()];
+            for (int i = 0; i < parts.length; i++) {
+                GetRequest one = GetRequest.newBuilder().setHeader(request.getHeader()).setKey(request.getKeys(i)).build();
+                parts[i] = settle(() -> get(one), e -> GetResponse.newBuilder().setError(e).build());
+            }
+            return CompletableFuture.allOf(parts).thenApply(ignored -> {
+                MultiGetResponse.Builder b = MultiGetResponse.newBuilder();
+                for (CompletableFuture<GetResponse> part : parts) {
+                    b.addResults(part.join());
+                }
+                return b.build();
+            });
+        }, out);
+    }
+
+    @Override
+    public void multiSet(MultiSetRequest request, StreamObserver<MultiSetResponse> out) {
+        unary("multi_set", () -> {
+            @SuppressWarnings("unchecked")
+            CompletableFuture<SetResponse>[] parts = new CompletableFuture[request.getEntriesCount()];
+            for (int i = 0; i < parts.length; i++) {
+                KeyValue kv = request.getEntries(i);
+                SetRequest one = SetRequest.newBuilder().setHeader(request.getHeader()).setKey(kv.getKey())
+                    .setValue(kv.getValue()).setTtlMs(kv.getTtlMs()).build();
+                parts[i] = settle(() -> set(one), e -> SetResponse.newBuilder().setError(e).build());
+            }
+            return CompletableFuture.allOf(parts).thenApply(ignored -> {
+                MultiSetResponse.Builder b = MultiSetResponse.newBuilder();
+                for (CompletableFuture<SetResponse> part : parts) {
+                    b.addResults(part.join());
+                }
+                return b.build();
+            });
+        }, out);
+    }
+
+    @Override
+    public StreamObserver<BatchRequest> batch(StreamObserver<BatchResponse> out) {
+        return new BatchStream(out);
+    }
+
+    private CompletableFuture<GetResponse> get(GetRequest r) {
+        boolean staleOk = r.getHeader().getConsistency() == ReadConsistency.STALE_OK;
+        return grid.get(r.getKey().toByteArray(), staleOk).thenApply(result -> GetResponse.newBuilder()
+            .setFound(result.found())
+            .setValue(ByteString.copyFrom(result.value()))
+            .setExpireAtMs(result.expireAtMs())
+            .build());
+    }
+
+    private CompletableFuture<SetResponse> set(SetRequest r) {
+        return grid.write(WriteCommand.set(r.getKey().toByteArray(), r.getValue().toByteArray(), r.getTtlMs()))
+            .thenApply(result -> {
+                requireOk(result);
+                return SetResponse.getDefaultInstance();
+            });
+    }
+
+    private CompletableFuture<DeleteResponse> delete(DeleteRequest r) {
+        return grid.write(WriteCommand.delete(r.getKey().toByteArray()))
+            .thenApply(result -> DeleteResponse.newBuilder().setDeleted(result.applied()).build());
+    }
+
+    private CompletableFuture<CompareAndSetResponse> compareAndSet(CompareAndSetRequest r) {
+        if (r.getExpectAbsent() && !r.getExpected().isEmpty()) {
+            throw GridException.invalidArgument("expected must be empty when expect_absent is set");
+        }
+        WriteCommand cas = WriteCommand.compareAndSet(r.getKey().toByteArray(), r.getExpected().toByteArray(),
+            r.getExpectAbsent(), r.getNewValue().toByteArray(), r.getTtlMs());
+        return grid.write(cas).thenApply(result -> {
+            if (result.status() != PartitionStore.CONDITION_FAILED) {
+                requireOk(result);
+            }
+            return CompareAndSetResponse.newBuilder().setSwapped(result.applied()).build();
+        });
+    }
+
+    private CompletableFuture<IncrementResponse> increment(IncrementRequest r) {
+        return grid.write(WriteCommand.increment(r.getKey().toByteArray(), r.getDelta(), r.getTtlMs()))
+            .thenApply(result -> {
+                requireOk(result);
+                return IncrementResponse.newBuilder().setValue(result.number()).build();
+            });
+    }
+
+    static void requireOk(WriteResult result) {
+        switch (result.status()) {
+            case PartitionStore.OK -> {
+            }
+            case PartitionStore.FULL -> throw new GridException(GridErrorCode.RESOURCE_EXHAUSTED,
+                "the node's memory budget is full; nothing was written");
+            case PartitionStore.WRONG_TYPE -> throw new GridException(GridErrorCode.WRONG_TYPE,
+                "the value is not a decimal signed 64-bit integer, or the increment would overflow");
+            case PartitionStore.CONDITION_FAILED -> throw new GridException(GridErrorCode.CONDITION_FAILED,
+                "the expected value did not match");
+            default -> throw new GridException(GridErrorCode.INTERNAL, "unknown store outcome " + result.status());
+        }
+    }
+
+    /** Runs {@code call}, turning a synchronous throw (bad input) into a failed future. */
+    private static <T> CompletableFuture<T> start(Supplier<CompletableFuture<T>> call) {
+        try {
+            return call.get();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** A future that always completes normally: errors become a response carrying them. */
+    private <T> CompletableFuture<T> settle(Supplier<CompletableFuture<T>> call,
+                                            Function<io.shardgrid.proto.v1.Error, T> onError) {
+        return start(call).handle((value, error) -> error == null ? value
+            : onError.apply(GrpcErrors.toProto(GrpcErrors.toGrid(error), map)));
+    }
+
+    private <T> void unary(String op, Supplier<CompletableFuture<T>> call, StreamObserver<T> out) {
+        long startNs = System.nanoTime();
+        start(call).whenComplete((value, error) -> {
+            if (error == null) {
+                metrics.request(op, GridErrorCode.OK, startNs);
+                out.onNext(value);
+                out.onCompleted();
+            } else {
+                GridException e = GrpcErrors.toGrid(error);
+                metrics.request(op, e.code(), startNs);
+                out.onError(GrpcErrors.toStatus(e, map));
+            }
+        });
+    }
+
+    /** One client's Batch stream: each request message is answered by one response message. */
+    private final class BatchStream implements StreamObserver<BatchRequest> {
+        private final StreamObserver<BatchResponse> out;
+        private int inFlight;
+        private boolean halfClosed;
+
+        BatchStream(StreamObserver<BatchResponse> out) {
+            this.out = out;
+        }
+
+        @Override
+        public void onNext(BatchRequest request) {
+            synchronized (this) {
+                inFlight++;
+            }
+            List<BatchOp> ops = request.getOpsList();
+            @SuppressWarnings("unchecked")
+            CompletableFuture<BatchResult>[] results = new CompletableFuture[ops.size()];
+            for (int i = 0; i < results.length; i++) {
+                results[i] = execute(ops.get(i));
+            }
+            CompletableFuture.allOf(results).whenComplete((ignored, error) -> {
+                BatchResponse.Builder b = BatchResponse.newBuilder();
+                for (CompletableFuture<BatchResult> r : results) {
+                    b.addResults(r.join());
+                }
+                synchronized (this) {
+                    out.onNext(b.build());
+                    inFlight--;
+                    if (halfClosed && inFlight == 0) {
+                        out.onCompleted();
+                    }
+                }
+            });
+        }
+
+        private CompletableFuture<BatchResult> execute(BatchOp op) {
+            long id = op.getCorrelationId();
+            long startNs = System.nanoTime();
+            String name = op.getOpCase().name().toLowerCase();
+            CompletableFuture<BatchResult> result = switch (op.getOpCase()) {
+                case GET -> settle(() -> get(op.getGet()).thenApply(r -> BatchResult.newBuilder()
+                        .setCorrelationId(id).setGet(r).build()),
+                    e -> BatchResult.newBuilder().setCorrelationId(id).setGet(GetResponse.newBuilder().setError(e)).build());
+                case SET -> settle(() -> set(op.getSet()).thenApply(r -> BatchResult.newBuilder()
+                        .setCorrelationId(id).setSet(r).build()),
+                    e -> BatchResult.newBuilder().setCorrelationId(id).setSet(SetResponse.newBuilder().setError(e)).build());
+                case DELETE -> settle(() -> delete(op.getDelete()).thenApply(r -> BatchResult.newBuilder()
+                        .setCorrelationId(id).setDelete(r).build()),
+                    e -> BatchResult.newBuilder().setCorrelationId(id)
+                        .setDelete(DeleteResponse.newBuilder().setError(e)).build());
+                case COMPARE_AND_SET -> settle(() -> compareAndSet(op.getCompareAndSet()).thenApply(r -> BatchResult
+                        .newBuilder().setCorrelationId(id).setCompareAndSet(r).build()),
+                    e -> BatchResult.newBuilder().setCorrelationId(id)
+                        .setCompareAndSet(CompareAndSetResponse.newBuilder().setError(e)).build());
+                case INCREMENT -> settle(() -> increment(op.getIncrement()).thenApply(r -> BatchResult.newBuilder()
+                        .setCorrelationId(id).setIncrement(r).build()),
+                    e -> BatchResult.newBuilder().setCorrelationId(id)
+                        .setIncrement(IncrementResponse.newBuilder().setError(e)).build());
+                case OP_NOT_SET -> CompletableFuture.completedFuture(BatchResult.newBuilder().setCorrelationId(id)
+                    .setGet(GetResponse.newBuilder().setError(GrpcErrors.toProto(
+                        GridException.invalidArgument("batch op " + id + " names no operation"), map))).build());
+            };
+            return result.whenComplete((r, e) -> metrics.request("batch_" + name, codeOf(r), startNs));
+        }
+
+        private GridErrorCode codeOf(BatchResult r) {
+            io.shardgrid.proto.v1.Error e = switch (r.getResultCase()) {
+                case GET -> r.getGet().getError();
+                case SET -> r.getSet().getError();
+                case DELETE -> r.getDelete().getError();
+                case COMPARE_AND_SET -> r.getCompareAndSet().getError();
+                case INCREMENT -> r.getIncrement().getError();
+                case RESULT_NOT_SET -> null;
+            };
+            return e == null ? GridErrorCode.OK : GridErrorCode.fromWire(e.getCodeValue());
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            // The client went away; in-flight writes still commit, their replies are dropped.
+        }
+
+        @Override
+        public synchronized void onCompleted() {
+            halfClosed = true;
+            if (inFlight == 0) {
+                out.onCompleted();
+            }
+        }
+    }
+}

@@ -1,0 +1,317 @@
+package io.shardgrid.server.transport;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.shardgrid.common.error.GridErrorCode;
+import io.shardgrid.common.error.GridException;
+import io.shardgrid.common.limits.Limits;
+import io.shardgrid.common.routing.NodeDescriptor;
+import io.shardgrid.common.routing.PartitionMap;
+import io.shardgrid.server.config.ServerConfig;
+import io.shardgrid.server.consensus.Membership;
+import io.shardgrid.server.consensus.RatisNode;
+import io.shardgrid.server.core.GetResult;
+import io.shardgrid.server.core.GridService;
+import io.shardgrid.server.core.ports.WriteCommand;
+import io.shardgrid.server.core.ports.WriteResult;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The seed's HTTP API for curl users, served by every node: {@code /set}, {@code /get},
+ * {@code /delete}, {@code /join}, plus {@code /metrics}, {@code /health/live}, {@code /health/ready}
+ * and {@code /debug/profile}. A curl user knows no partition map, so a node that does not lead a
+ * key's partition forwards the request to the leader (once: a forwarded request is never forwarded
+ * again).
+ */
+public final class HttpApi implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
+    private static final String FORWARDED = "X-Shardgrid-Forwarded";
+    private static final int MAX_BODY_BYTES = Limits.VALUE_BYTES_CEILING + 64 * 1024;
+
+    private final GridService grid;
+    private final RatisNode node;
+    private final Membership membership;
+    private final GridMetrics metrics;
+    private final ServerConfig config;
+    private final AdminTokenInterceptor adminToken;
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private final HttpClient forwarder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    public HttpApi(ServerConfig config, GridService grid, RatisNode node, Membership membership, GridMetrics metrics,
+                   AdminTokenInterceptor adminToken) throws IOException {
+        this.config = config;
+        this.grid = grid;
+        this.node = node;
+        this.membership = membership;
+        this.metrics = metrics;
+        this.adminToken = adminToken;
+        AtomicInteger threads = new AtomicInteger();
+        this.executor = Executors.newFixedThreadPool(8, r -> {
+            Thread t = new Thread(r, config.nodeId() + "-http-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.server = HttpServer.create(new InetSocketAddress(ServerConfig.host(config.httpAddress()),
+            ServerConfig.port(config.httpAddress())), 128);
+        server.setExecutor(executor);
+        server.createContext("/set", ex -> handle(ex, this::set));
+        server.createContext("/get", ex -> handle(ex, this::get));
+        server.createContext("/delete", ex -> handle(ex, this::delete));
+        server.createContext("/join", ex -> handle(ex, this::join));
+        server.createContext("/metrics", ex -> handle(ex, this::metrics));
+        server.createContext("/health/live", ex -> handle(ex, e -> reply(e, 200, "live")));
+        server.createContext("/health/ready", ex -> handle(ex, this::ready));
+        server.createContext("/debug/profile", ex -> handle(ex, this::profile));
+    }
+
+    public void start() {
+        server.start();
+        LOG.info("{}: HTTP API on {}", config.nodeId(), config.httpAddress());
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    @FunctionalInterface
+    private interface Handler {
+        void handle(HttpExchange exchange) throws Exception;
+    }
+
+    private void handle(HttpExchange exchange, Handler handler) {
+        try (exchange) {
+            try {
+                handler.handle(exchange);
+            } catch (GridException e) {
+                reply(exchange, httpStatus(e.code()), e.getMessage() + "\n");
+            } catch (IllegalArgumentException e) {
+                reply(exchange, 400, "INVALID_ARGUMENT: " + e.getMessage() + "\n");
+            } catch (Exception e) {
+                GridException g = GrpcErrors.toGrid(e);
+                reply(exchange, httpStatus(g.code()), g.getMessage() + "\n");
+            }
+        } catch (IOException e) {
+            LOG.debug("{}: HTTP client went away: {}", config.nodeId(), e.toString());
+        }
+    }
+
+    private void set(HttpExchange ex) throws Exception {
+        Map<String, String> q = params(ex);
+        byte[] key = required(q, "key");
+        byte[] value = q.containsKey("value") ? q.get("value").getBytes(StandardCharsets.UTF_8) : body(ex);
+        long ttlMs = ttlMs(q.get("ttl"));
+        if (forward(ex, key, value)) {
+            return;
+        }
+        WriteResult result = grid.write(WriteCommand.set(key, value, ttlMs)).join();
+        GridDataService.requireOk(result);
+        metrics.request("http_set", GridErrorCode.OK, System.nanoTime());
+        reply(ex, 200, "ok");
+    }
+
+    private void get(HttpExchange ex) throws Exception {
+        byte[] key = required(params(ex), "key");
+        if (forward(ex, key, null)) {
+            return;
+        }
+        GetResult result = grid.get(key, false).join();
+        if (!result.found()) {
+            reply(ex, 404, "not found");
+            return;
+        }
+        ex.getResponseHeaders().set("Content-Type", "application/octet-stream");
+        reply(ex, 200, result.value());
+    }
+
+    private void delete(HttpExchange ex) throws Exception {
+        byte[] key = required(params(ex), "key");
+        if (forward(ex, key, null)) {
+            return;
+        }
+        WriteResult result = grid.write(WriteCommand.delete(key)).join();
+        reply(ex, result.applied() ? 200 : 404, result.applied() ? "deleted" : "not found");
+    }
+
+    private void join(HttpExchange ex) throws Exception {
+        if (!config.adminToken().isEmpty() && !adminToken.accepts(ex.getRequestHeaders().getFirst("Authorization"))) {
+            throw new GridException(GridErrorCode.UNAUTHENTICATED, "missing or wrong admin token");
+        }
+        Map<String, String> q = params(ex);
+        String nodeId = new String(required(q, "node_id"), StandardCharsets.UTF_8);
+        String raft = new String(required(q, "addr"), StandardCharsets.UTF_8);
+        NodeDescriptor joiner = new NodeDescriptor(nodeId, q.getOrDefault("grpc_addr", ""),
+            q.getOrDefault("http_addr", ""), raft.startsWith(":") ? "127.0.0.1" + raft : raft);
+        PartitionMap map = membership.join(joiner);
+        reply(ex, 200, "joined (map epoch " + map.epoch() + ")");
+    }
+
+    private void metrics(HttpExchange ex) throws IOException {
+        ex.getResponseHeaders().set("Content-Type", GridMetrics.contentType());
+        reply(ex, 200, metrics.scrape());
+    }
+
+    private void ready(HttpExchange ex) throws IOException {
+        String why = notReadyReason();
+        reply(ex, why == null ? 200 : 503, why == null ? "ready" : why);
+    }
+
+    /** Ready once the node has a map and every local replica knows its leader and has applied what it knows committed. */
+    private String notReadyReason() {
+        if (node.map() == null) {
+            return "no partition map yet";
+        }
+        for (int p : node.hostedPartitions()) {
+            if (node.leaderOf(p).isEmpty()) {
+                return "partition " + p + " has no leader yet";
+            }
+            if (node.appliedIndex(p) < node.commitIndex(p)) {
+                return "partition " + p + " is catching up (applied " + node.appliedIndex(p) + " of "
+                    + node.commitIndex(p) + ")";
+            }
+        }
+        return null;
+    }
+
+    private void profile(HttpExchange ex) throws Exception {
+        String s = params(ex).getOrDefault("seconds", "30");
+        int seconds;
+        try {
+            seconds = Integer.parseInt(s);
+        } catch (NumberFormatException e) {
+            throw GridException.invalidArgument("seconds '" + s + "' is not a number");
+        }
+        if (seconds < 1 || seconds > 300) {
+            throw GridException.invalidArgument("seconds " + seconds + " must be in [1, 300]");
+        }
+        byte[] recording = Profiler.record(Duration.ofSeconds(seconds));
+        ex.getResponseHeaders().set("Content-Type", "application/octet-stream");
+        ex.getResponseHeaders().set("Content-Disposition", "attachment; filename=\"" + config.nodeId() + ".jfr\"");
+        reply(ex, 200, recording);
+    }
+
+    /** Sends the request to the key's leader if this node does not lead it; returns whether it did. */
+    private boolean forward(HttpExchange ex, byte[] key, byte[] body) throws Exception {
+        if (grid.leadsKey(key) || ex.getRequestHeaders().containsKey(FORWARDED)) {
+            return false;
+        }
+        String leader = grid.leaderOfKey(key);
+        PartitionMap map = node.map();
+        String http = leader.isEmpty() || map == null ? "" : map.node(leader).map(NodeDescriptor::httpAddress).orElse("");
+        if (http.isEmpty()) {
+            throw new GridException(GridErrorCode.UNAVAILABLE, "partition " + grid.partitionOf(key)
+                + " has no known leader with an HTTP address; retry shortly");
+        }
+        URI target = URI.create("http://" + http + ex.getRequestURI().getRawPath()
+            + (ex.getRequestURI().getRawQuery() == null ? "" : "?" + ex.getRequestURI().getRawQuery()));
+        HttpRequest.Builder request = HttpRequest.newBuilder(target).timeout(config.requestTimeout())
+            .header(FORWARDED, config.nodeId());
+        if ("POST".equalsIgnoreCase(ex.getRequestMethod()) && body != null) {
+            request.POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        } else {
+            request.GET();
+        }
+        HttpResponse<byte[]> response = forwarder.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+        response.headers().firstValue("Content-Type").ifPresent(v -> ex.getResponseHeaders().set("Content-Type", v));
+        reply(ex, response.statusCode(), response.body());
+        return true;
+    }
+
+    private static long ttlMs(String ttl) {
+        if (ttl == null || ttl.isEmpty()) {
+            return 0;
+        }
+        long ms;
+        try {
+            ms = DurationParser.parseMs(ttl, TimeUnit.SECONDS);
+        } catch (IllegalArgumentException e) {
+            throw GridException.invalidArgument("ttl '" + ttl + "' " + e.getMessage());
+        }
+        Limits.checkTtl(ms);
+        return ms;
+    }
+
+    private static byte[] required(Map<String, String> q, String name) {
+        String v = q.get(name);
+        if (v == null || v.isEmpty()) {
+            throw GridException.invalidArgument("parameter '" + name + "' is required and must not be empty");
+        }
+        return v.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] body(HttpExchange ex) throws IOException {
+        byte[] body = ex.getRequestBody().readNBytes(MAX_BODY_BYTES + 1);
+        if (body.length > MAX_BODY_BYTES) {
+            throw GridException.invalidArgument("request body exceeds " + MAX_BODY_BYTES + " bytes");
+        }
+        return body;
+    }
+
+    private static Map<String, String> params(HttpExchange ex) {
+        Map<String, String> q = new HashMap<>();
+        String raw = ex.getRequestURI().getRawQuery();
+        if (raw == null) {
+            return q;
+        }
+        for (String pair : raw.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            String k = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            String v = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            q.putIfAbsent(k, v);
+        }
+        return q;
+    }
+
+    private static int httpStatus(GridErrorCode code) {
+        return switch (code) {
+            case INVALID_ARGUMENT, UNKNOWN_PARTITION -> 400;
+            case UNAUTHENTICATED -> 401;
+            case NOT_FOUND -> 404;
+            case CONDITION_FAILED, WRONG_TYPE -> 409;
+            case RESOURCE_EXHAUSTED -> 429;
+            case NOT_LEADER, STALE_EPOCH, UNAVAILABLE -> 503;
+            case DEADLINE_EXCEEDED -> 504;
+            default -> 500;
+        };
+    }
+
+    private static void reply(HttpExchange ex, int status, String body) throws IOException {
+        if (!ex.getResponseHeaders().containsKey("Content-Type")) {
+            ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+        }
+        reply(ex, status, body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void reply(HttpExchange ex, int status, byte[] body) throws IOException {
+        ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(body);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}

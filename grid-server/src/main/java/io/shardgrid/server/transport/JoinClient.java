@@ -1,0 +1,106 @@
+package io.shardgrid.server.transport;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
+import io.shardgrid.common.routing.PartitionMapCodec;
+import io.shardgrid.proto.v1.GridAdminGrpc;
+import io.shardgrid.proto.v1.JoinRequest;
+import io.shardgrid.server.config.ServerConfig;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Asks an existing node to add this one ({@code --join ADDR}). ADDR may be the node's HTTP address
+ * (the seed's {@code /join}) or its gRPC address ({@code GridAdmin.Join}); HTTP is tried first.
+ * Retries until the deadline, since the target may still be starting.
+ */
+public final class JoinClient {
+    private static final Logger LOG = LoggerFactory.getLogger(JoinClient.class);
+    private static final Duration DEADLINE = Duration.ofMinutes(3);
+
+    private final ServerConfig config;
+
+    public JoinClient(ServerConfig config) {
+        this.config = config;
+    }
+
+    public void join(String address) throws IOException {
+        String target = address.startsWith(":") ? "127.0.0.1" + address : address;
+        Instant deadline = Instant.now().plus(DEADLINE);
+        IOException last = null;
+        while (Instant.now().isBefore(deadline)) {
+            try {
+                joinOverHttp(target);
+                return;
+            } catch (IOException httpFailure) {
+                try {
+                    joinOverGrpc(target);
+                    return;
+                } catch (RuntimeException grpcFailure) {
+                    last = new IOException("join via " + target + " failed: HTTP " + httpFailure.getMessage()
+                        + "; gRPC " + grpcFailure.getMessage(), httpFailure);
+                    LOG.info("{}: {}; retrying", config.nodeId(), last.getMessage());
+                }
+            }
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while joining", e);
+            }
+        }
+        throw last != null ? last : new IOException("join via " + target + " timed out");
+    }
+
+    private void joinOverHttp(String target) throws IOException {
+        String query = "node_id=" + enc(config.nodeId()) + "&addr=" + enc(config.raftAddress())
+            + "&grpc_addr=" + enc(config.grpcAddress()) + "&http_addr=" + enc(config.httpAddress());
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + target + "/join?" + query))
+            .timeout(DEADLINE).GET();
+        if (!config.adminToken().isEmpty()) {
+            request.header("Authorization", "Bearer " + config.adminToken());
+        }
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        try {
+            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                throw new IOException("status " + response.statusCode() + ": " + response.body().trim());
+            }
+            LOG.info("{}: joined via {}: {}", config.nodeId(), target, response.body().trim());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while joining", e);
+        }
+    }
+
+    private void joinOverGrpc(String target) {
+        ManagedChannel channel = NettyChannelBuilder.forTarget(target).usePlaintext().build();
+        try {
+            Metadata headers = new Metadata();
+            headers.put(AdminTokenInterceptor.AUTHORIZATION, "Bearer " + config.adminToken());
+            GridAdminGrpc.newBlockingStub(channel)
+                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+                .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                .join(JoinRequest.newBuilder().setNode(PartitionMapCodec.toMessage(config.descriptor())).build());
+            LOG.info("{}: joined via gRPC {}", config.nodeId(), target);
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+}
