@@ -1,0 +1,74 @@
+package io.shardgrid.server.consensus.codec;
+
+import static io.shardgrid.server.consensus.codec.LogEntryDescriptor.COMPARE_AND_SET;
+import static io.shardgrid.server.consensus.codec.LogEntryDescriptor.DELETE;
+import static io.shardgrid.server.consensus.codec.LogEntryDescriptor.EVICT;
+import static io.shardgrid.server.consensus.codec.LogEntryDescriptor.INCREMENT;
+import static io.shardgrid.server.consensus.codec.LogEntryDescriptor.SET;
+
+import io.shardgrid.server.core.ports.PartitionStore;
+import org.agrona.DirectBuffer;
+
+/**
+ * Applies a validated log entry to a partition's store, op by op in log order, with the entry's
+ * {@code leaderTimeMs} as "now" for every op: replicas never read their own clock here, so every
+ * replica that applies the same log reaches the same state (DESIGN.md, "Determinism").
+ *
+ * <p>Results go to a {@link ResultHandler}, one call per op in order: the leader completes each
+ * waiting request from it, followers pass {@link #IGNORE_RESULTS}. Allocates nothing per op; keep
+ * one applier per apply thread. Not thread-safe.
+ */
+public final class LogEntryApplier {
+    /** Receives each op's outcome; implement it on a long-lived object, not a capturing lambda. */
+    @FunctionalInterface
+    public interface ResultHandler {
+        /**
+         * @param opIndex position of the op in its entry, from 0
+         * @param status  a {@link PartitionStore} outcome: {@code OK}, {@code FULL},
+         *                {@code CONDITION_FAILED} or {@code WRONG_TYPE}
+         * @param value   INCREMENT: the new value when OK; DELETE and EVICT: 1 if a key was removed,
+         *                else 0; otherwise 0
+         */
+        void onResult(int opIndex, int status, long value);
+    }
+
+    /** For replicas that have nobody waiting on the outcome. */
+    public static final ResultHandler IGNORE_RESULTS = (opIndex, status, value) -> {
+    };
+
+    private final LogOpFlyweight op = new LogOpFlyweight();
+
+    /**
+     * Applies every op of {@code entry} (already wrapped, hence validated) to {@code store} and
+     * returns how many were applied.
+     */
+    public int apply(LogEntryFlyweight entry, PartitionStore store, ResultHandler results) {
+        final long nowMs = entry.leaderTimeMs();
+        final DirectBuffer buffer = entry.buffer();
+        op.wrap(entry);
+        while (op.next()) {
+            final int status;
+            long value = 0;
+            switch (op.type()) {
+                case SET -> status = store.set(buffer, op.keyOffset(), op.keyLength(),
+                    buffer, op.valueOffset(), op.valueLength(), op.expireAtMs(), nowMs);
+                case DELETE, EVICT -> {
+                    // The store port has no separate evict; an EVICT removes the key like a delete.
+                    status = PartitionStore.OK;
+                    value = store.delete(buffer, op.keyOffset(), op.keyLength(), nowMs) ? 1 : 0;
+                }
+                case COMPARE_AND_SET -> status = store.compareAndSet(buffer, op.keyOffset(), op.keyLength(),
+                    op.expectAbsent(), buffer, op.expectedOffset(), op.expectedLength(),
+                    buffer, op.valueOffset(), op.valueLength(), op.expireAtMs(), nowMs);
+                case INCREMENT -> {
+                    status = store.increment(buffer, op.keyOffset(), op.keyLength(), op.delta(), op.expireAtMs(), nowMs);
+                    value = status == PartitionStore.OK ? store.lastIncrementResult() : 0;
+                }
+                default -> throw new IllegalStateException(
+                    "op " + op.index() + " has type " + op.type() + "; was the entry wrapped?");
+            }
+            results.onResult(op.index(), status, value);
+        }
+        return entry.opCount();
+    }
+}

@@ -1,0 +1,178 @@
+package io.shardgrid.server.consensus.codec;
+
+import io.shardgrid.server.core.ports.PartitionStore;
+import io.shardgrid.server.core.ports.StoreStats;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
+/**
+ * A tiny {@link PartitionStore} over a {@link HashMap}, for tests of code that drives a store. It
+ * follows the port's contract (expiry at or before now reads as absent, increment over decimal
+ * text) and records the {@code nowMs} of every write so tests can check where time came from.
+ */
+final class HashMapPartitionStore implements PartitionStore {
+    private record Entry(byte[] value, long expireAtMs) {
+        boolean liveAt(long nowMs) {
+            return expireAtMs == 0 || expireAtMs > nowMs;
+        }
+    }
+
+    private final Map<String, Entry> entries = new HashMap<>();
+    private final int maxEntries;
+    private final List<Long> writeNowMs = new ArrayList<>();
+    private long lastIncrementResult;
+
+    HashMapPartitionStore(int maxEntries) {
+        this.maxEntries = maxEntries;
+    }
+
+    /** The {@code nowMs} passed to every mutating call, in call order. */
+    List<Long> writeNowMs() {
+        return writeNowMs;
+    }
+
+    /** Live entries as text, for comparing replicas. */
+    Map<String, String> liveAt(long nowMs) {
+        Map<String, String> live = new HashMap<>();
+        entries.forEach((k, e) -> {
+            if (e.liveAt(nowMs)) {
+                live.put(k, new String(e.value, StandardCharsets.ISO_8859_1) + "@" + e.expireAtMs);
+            }
+        });
+        return live;
+    }
+
+    @Override
+    public int partitionId() {
+        return 0;
+    }
+
+    @Override
+    public int get(DirectBuffer key, int keyOffset, int keyLength, long nowMs, MutableDirectBuffer dst, int dstOffset) {
+        Entry e = live(key(key, keyOffset, keyLength), nowMs);
+        if (e == null) {
+            return ABSENT;
+        }
+        dst.putBytes(dstOffset, e.value);
+        return e.value.length;
+    }
+
+    @Override
+    public long expireAtMs(DirectBuffer key, int keyOffset, int keyLength, long nowMs) {
+        Entry e = live(key(key, keyOffset, keyLength), nowMs);
+        return e == null ? ABSENT : e.expireAtMs;
+    }
+
+    @Override
+    public int set(DirectBuffer key, int keyOffset, int keyLength,
+                   DirectBuffer value, int valueOffset, int valueLength, long expireAtMs, long nowMs) {
+        writeNowMs.add(nowMs);
+        return put(key(key, keyOffset, keyLength), bytes(value, valueOffset, valueLength), expireAtMs, nowMs);
+    }
+
+    @Override
+    public boolean delete(DirectBuffer key, int keyOffset, int keyLength, long nowMs) {
+        writeNowMs.add(nowMs);
+        String k = key(key, keyOffset, keyLength);
+        boolean live = live(k, nowMs) != null;
+        entries.remove(k);
+        return live;
+    }
+
+    @Override
+    public int compareAndSet(DirectBuffer key, int keyOffset, int keyLength,
+                             boolean expectAbsent, DirectBuffer expected, int expectedOffset, int expectedLength,
+                             DirectBuffer value, int valueOffset, int valueLength, long expireAtMs, long nowMs) {
+        writeNowMs.add(nowMs);
+        String k = key(key, keyOffset, keyLength);
+        Entry current = live(k, nowMs);
+        boolean holds = expectAbsent
+            ? current == null
+            : current != null && Arrays.equals(current.value, bytes(expected, expectedOffset, expectedLength));
+        return holds ? put(k, bytes(value, valueOffset, valueLength), expireAtMs, nowMs) : CONDITION_FAILED;
+    }
+
+    @Override
+    public int increment(DirectBuffer key, int keyOffset, int keyLength, long delta, long expireAtMsIfCreated, long nowMs) {
+        writeNowMs.add(nowMs);
+        String k = key(key, keyOffset, keyLength);
+        Entry current = live(k, nowMs);
+        long next;
+        try {
+            long base = current == null ? 0 : Long.parseLong(new String(current.value, StandardCharsets.US_ASCII));
+            next = Math.addExact(base, delta);
+        } catch (NumberFormatException | ArithmeticException notAnInteger) {
+            return WRONG_TYPE;
+        }
+        long expireAtMs = current == null ? expireAtMsIfCreated : current.expireAtMs;
+        int status = put(k, Long.toString(next).getBytes(StandardCharsets.US_ASCII), expireAtMs, nowMs);
+        if (status == OK) {
+            lastIncrementResult = next;
+        }
+        return status;
+    }
+
+    @Override
+    public long lastIncrementResult() {
+        return lastIncrementResult;
+    }
+
+    @Override
+    public int sweepExpired(long nowMs, int maxEntries) {
+        int before = entries.size();
+        entries.values().removeIf(e -> !e.liveAt(nowMs));
+        return before - entries.size();
+    }
+
+    @Override
+    public long size() {
+        return entries.size();
+    }
+
+    @Override
+    public void clear() {
+        entries.clear();
+    }
+
+    @Override
+    public StoreStats stats() {
+        return new StoreStats(entries.size(), 0, 0, 0, 0, 0);
+    }
+
+    @Override
+    public void close() {
+    }
+
+    private int put(String key, byte[] value, long expireAtMs, long nowMs) {
+        if (live(key, nowMs) == null && entries.size() >= maxEntries) {
+            return FULL;
+        }
+        entries.put(key, new Entry(value, expireAtMs));
+        return OK;
+    }
+
+    private Entry live(String key, long nowMs) {
+        Entry e = entries.get(key);
+        if (e != null && !e.liveAt(nowMs)) {
+            entries.remove(key);
+            return null;
+        }
+        return e;
+    }
+
+    private static String key(DirectBuffer buffer, int offset, int length) {
+        return new String(bytes(buffer, offset, length), StandardCharsets.ISO_8859_1);
+    }
+
+    private static byte[] bytes(DirectBuffer buffer, int offset, int length) {
+        byte[] copy = new byte[length];
+        buffer.getBytes(offset, copy);
+        return copy;
+    }
+}
