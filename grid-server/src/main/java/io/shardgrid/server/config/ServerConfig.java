@@ -27,6 +27,7 @@ import java.util.Objects;
  * @param maxQueuedWrites   per partition: writes waiting for their entry before RESOURCE_EXHAUSTED
  * @param requestTimeout    how long a write may wait for its commit before DEADLINE_EXCEEDED
  * @param adminToken        shared secret for the admin API; empty = admin calls refused
+ * @param snapshotEveryEntries each partition snapshots its store after this many log entries
  */
 public record ServerConfig(
         String nodeId,
@@ -45,7 +46,8 @@ public record ServerConfig(
         int maxBatchBytes,
         int maxQueuedWrites,
         Duration requestTimeout,
-        String adminToken) {
+        String adminToken,
+        long snapshotEveryEntries) {
 
     public static final String DEFAULT_NODE_ID = "node1";
     public static final String DEFAULT_HTTP_ADDRESS = "127.0.0.1:8080";
@@ -59,6 +61,7 @@ public record ServerConfig(
     public static final int DEFAULT_MAX_BATCH_BYTES = 1 << 20;
     public static final int DEFAULT_MAX_QUEUED_WRITES = 16_384;
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
+    public static final long DEFAULT_SNAPSHOT_EVERY_ENTRIES = 20_000;
 
     public ServerConfig {
         Objects.requireNonNull(nodeId, "nodeId");
@@ -95,13 +98,35 @@ public record ServerConfig(
         }
         Objects.requireNonNull(requestTimeout, "requestTimeout");
         adminToken = adminToken == null ? "" : adminToken;
+        if (snapshotEveryEntries < 1) {
+            throw new IllegalArgumentException("snapshot every " + snapshotEveryEntries + " entries must be positive");
+        }
     }
 
     public static ServerConfig defaults() {
         return new ServerConfig(DEFAULT_NODE_ID, DEFAULT_HTTP_ADDRESS, DEFAULT_GRPC_ADDRESS, DEFAULT_RAFT_ADDRESS,
             Path.of(DEFAULT_DATA_DIR), false, "", DEFAULT_PARTITIONS, DEFAULT_REPLICATION, DEFAULT_MEMORY_BYTES,
             Durability.SYNC, Limits.DEFAULT, DEFAULT_MAX_BATCH_OPS, DEFAULT_MAX_BATCH_BYTES,
-            DEFAULT_MAX_QUEUED_WRITES, DEFAULT_REQUEST_TIMEOUT, "");
+            DEFAULT_MAX_QUEUED_WRITES, DEFAULT_REQUEST_TIMEOUT, "", DEFAULT_SNAPSHOT_EVERY_ENTRIES);
+    }
+
+    public ServerConfig withNode(String nodeId, String httpAddress, String grpcAddress, String raftAddress,
+                                 Path dataDir) {
+        return new ServerConfig(nodeId, httpAddress, grpcAddress, raftAddress, dataDir, bootstrap, join, partitions,
+            replication, memoryBytes, durability, limits, maxBatchOps, maxBatchBytes, maxQueuedWrites, requestTimeout,
+            adminToken, snapshotEveryEntries);
+    }
+
+    public ServerConfig withMembership(boolean bootstrap, String join) {
+        return new ServerConfig(nodeId, httpAddress, grpcAddress, raftAddress, dataDir, bootstrap, join, partitions,
+            replication, memoryBytes, durability, limits, maxBatchOps, maxBatchBytes, maxQueuedWrites, requestTimeout,
+            adminToken, snapshotEveryEntries);
+    }
+
+    public ServerConfig withCluster(int partitions, int replication, long snapshotEveryEntries, String adminToken) {
+        return new ServerConfig(nodeId, httpAddress, grpcAddress, raftAddress, dataDir, bootstrap, join, partitions,
+            replication, memoryBytes, durability, limits, maxBatchOps, maxBatchBytes, maxQueuedWrites, requestTimeout,
+            adminToken, snapshotEveryEntries);
     }
 
     public NodeDescriptor descriptor() {

@@ -103,6 +103,7 @@ public final class Membership {
                 return m.withPartition(now.withReplicas(replicas, List.of()));
             });
         }
+        spreadLeaders();
         PartitionMap result = readMap();
         LOG.info("{}: node {} joined; map epoch {}", selfId(), joiner.nodeId(), result.epoch());
         return result;
