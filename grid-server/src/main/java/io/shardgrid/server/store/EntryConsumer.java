@@ -1,0 +1,9 @@
+package io.shardgrid.server.store;
+
+import org.agrona.DirectBuffer;
+
+/** Receives one entry as a view into store memory, valid only for the duration of the call. */
+@FunctionalInterface
+public interface EntryConsumer {
+    void accept(DirectBuffer buffer, int keyOffset, int keyLength, int valueOffset, int valueLength, long expireAtMs);
+}

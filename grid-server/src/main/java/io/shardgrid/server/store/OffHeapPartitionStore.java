@@ -1,0 +1,529 @@
+package io.shardgrid.server.store;
+
+import static io.shardgrid.server.store.EntryDescriptor.ACCESS_STAMP_OFFSET;
+import static io.shardgrid.server.store.EntryDescriptor.EXPIRE_AT_OFFSET;
+import static io.shardgrid.server.store.EntryDescriptor.KEY_LENGTH_OFFSET;
+import static io.shardgrid.server.store.EntryDescriptor.KEY_OFFSET;
+import static io.shardgrid.server.store.EntryDescriptor.MAX_KEY_LENGTH;
+import static io.shardgrid.server.store.EntryDescriptor.VALUE_LENGTH_OFFSET;
+import static io.shardgrid.server.store.EntryDescriptor.VERSION_OFFSET;
+import static io.shardgrid.server.store.EntryDescriptor.entryLength;
+import static io.shardgrid.server.store.EntryDescriptor.valueOffset;
+import static io.shardgrid.server.store.EntryIndex.EMPTY;
+import static io.shardgrid.server.store.EntryIndex.SLOT_LENGTH;
+import static io.shardgrid.server.store.EntryIndex.TOMBSTONE;
+import static io.shardgrid.server.store.SlabAllocator.offset;
+import static io.shardgrid.server.store.SlabAllocator.slabId;
+
+import io.shardgrid.server.core.ports.PartitionStore;
+import io.shardgrid.server.core.ports.StoreStats;
+import java.lang.invoke.VarHandle;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * A {@link PartitionStore} whose keys, values and index live off-heap in Agrona buffers: an
+ * {@link EntryIndex} maps key hashes to entry blocks (layout in {@link EntryDescriptor}) handed out
+ * by a {@link SlabAllocator}, all charged to a node-wide {@link MemoryBudget}. Heap use does not
+ * depend on the number of entries, and get and set allocate nothing.
+ *
+ * <p>Design notes (concurrency). One writer, many readers, no locks.
+ * <ul>
+ *   <li>Every entry block carries a seqlock version: even while live, odd while the writer rewrites
+ *   it or while it is free. A reader reads the version, the header, the key and the value, and
+ *   re-reads the version; if it moved, it retries from the start, so it never returns a torn value.
+ *   The writer never waits for readers.</li>
+ *   <li>A value whose new entry fits the same size class is rewritten in place under the version.
+ *   Otherwise the writer fills a new block, publishes it in the index slot with a release store and
+ *   only then frees the old block, so the slot never names a half-written entry.</li>
+ *   <li>A reader can hold a reference to a block that is freed and reused for another key before it
+ *   looks; it then sees a different key and probes on. That, and a reader probing an index table
+ *   that was just replaced, can only produce a false miss, never a wrong hit: a hit requires the
+ *   right key under a stable even version. So every free and every table rebuild bumps
+ *   {@link #structureVersion}, and a reader that found nothing retries if it moved.</li>
+ *
+ *   <li>{@link #clear()} drops every slab, so a reader holding a reference from before it could land
+ *   in the middle of a new block. Readers bound every length by the block's buffer before touching
+ *   bytes and re-check {@link #clearEpoch} before returning anything.</li>
+ * </ul>
+ *
+ * <p>Expired entries read as absent at once; their memory is reclaimed when the writer touches
+ * the key or by {@link #sweepExpired}, which walks the index a bounded step at a time.
+ */
+public final class OffHeapPartitionStore implements PartitionStore {
+    private final int partitionId;
+    private final MemoryBudget budget;
+    private final EntryIndex index;
+    private final SlabAllocator allocator;
+    private final DecimalCodec decimal = new DecimalCodec();
+    private final UnsafeBuffer decimalScratch = new UnsafeBuffer(new byte[DecimalCodec.MAX_LENGTH]);
+    private final EvictionSampler evictionSampler;
+    private volatile long structureVersion;
+    private volatile int clearEpoch;
+    private long keys;
+    private long liveBytes;
+    private long expiredCount;
+    private long evictedCount;
+    private long lastIncrementResult;
+    private int sweepCursor;
+    private boolean closed;
+
+    public OffHeapPartitionStore(int partitionId, MemoryBudget budget) {
+        if (partitionId < 0) {
+            throw new IllegalArgumentException("partition id " + partitionId + " must not be negative");
+        }
+        if (budget == null) {
+            throw new IllegalArgumentException("memory budget must not be null");
+        }
+        this.partitionId = partitionId;
+        this.budget = budget;
+        this.index = new EntryIndex(budget);
+        this.allocator = new SlabAllocator(budget);
+        this.evictionSampler = new EvictionSampler(partitionId);
+    }
+
+    @Override
+    public int partitionId() {
+        return partitionId;
+    }
+
+    public MemoryBudget budget() {
+        return budget;
+    }
+
+    // ---------------------------------------------------------------- readers (any thread)
+
+    @Override
+    public int get(DirectBuffer key, int keyOffset, int keyLength, long nowMs, MutableDirectBuffer dst, int dstOffset) {
+        checkKeyLength(keyLength);
+        return (int) read(key, keyOffset, keyLength, nowMs, dst, dstOffset);
+    }
+
+    @Override
+    public long expireAtMs(DirectBuffer key, int keyOffset, int keyLength, long nowMs) {
+        checkKeyLength(keyLength);
+        return read(key, keyOffset, keyLength, nowMs, null, 0);
+    }
+
+    /** With a {@code dst}, copies the value and returns its length; without, returns the deadline. */
+    private long read(DirectBuffer key, int keyOffset, int keyLength, long nowMs, MutableDirectBuffer dst, int dstOffset) {
+        final int hashTag = (int) KeyHashing.hash(key, keyOffset, keyLength);
+        retry:
+        while (true) {
+            final int epochAtStart = clearEpoch;
+            final long structureAtStart = structureVersion;
+            final UnsafeBuffer table = index.publishedTable();
+            final int mask = (table.capacity() / SLOT_LENGTH) - 1;
+            int position = hashTag & mask;
+            for (int probes = 0; probes <= mask; probes++) {
+                final long slot = table.getLongVolatile(position * SLOT_LENGTH);
+                if (slot == EMPTY) {
+                    break;
+                }
+                if (slot != TOMBSTONE && EntryIndex.hashTag(slot) == hashTag) {
+                    final int ref = EntryIndex.ref(slot);
+                    final UnsafeBuffer block = allocator.buffer(slabId(ref));
+                    if (block == null) {
+                        continue retry;
+                    }
+                    final int offset = offset(ref);
+                    final int version = block.getIntVolatile(offset + VERSION_OFFSET);
+                    if ((version & 1) != 0) {
+                        Thread.onSpinWait();
+                        continue retry;
+                    }
+                    final int entryKeyLength = block.getShort(offset + KEY_LENGTH_OFFSET) & 0xFFFF;
+                    final int valueLength = block.getInt(offset + VALUE_LENGTH_OFFSET);
+                    final long expireAtMs = block.getLong(offset + EXPIRE_AT_OFFSET);
+                    VarHandle.loadLoadFence();
+                    if (block.getIntVolatile(offset + VERSION_OFFSET) != version) {
+                        continue retry;
+                    }
+                    if (valueLength < 0 || entryLength(entryKeyLength, valueLength) > block.capacity() - offset) {
+                        // a reference from before clear() into a re-carved slab: not a block header
+                        continue retry;
+                    }
+                    if (entryKeyLength == keyLength
+                        && KeyHashing.equal(block, offset + KEY_OFFSET, key, keyOffset, keyLength)) {
+                        final boolean live = expireAtMs == 0 || expireAtMs > nowMs;
+                        if (live && dst != null) {
+                            dst.putBytes(dstOffset, block, offset + valueOffset(keyLength), valueLength);
+                        }
+                        VarHandle.loadLoadFence();
+                        if (block.getIntVolatile(offset + VERSION_OFFSET) != version || clearEpoch != epochAtStart) {
+                            continue retry;
+                        }
+                        if (!live) {
+                            return ABSENT;
+                        }
+                        touch(block, offset, nowMs);
+                        return dst != null ? valueLength : expireAtMs;
+                    }
+                }
+                position = (position + 1) & mask;
+            }
+            if (structureVersion == structureAtStart && clearEpoch == epochAtStart) {
+                return ABSENT;
+            }
+        }
+    }
+
+    private static void touch(UnsafeBuffer block, int offset, long nowMs) {
+        final int stamp = block.getIntOpaque(offset + ACCESS_STAMP_OFFSET);
+        final int touched = AccessStamp.touched(stamp, nowMs);
+        if (touched != stamp) {
+            block.putIntOpaque(offset + ACCESS_STAMP_OFFSET, touched);
+        }
+    }
+
+    // ---------------------------------------------------------------- writer thread
+
+    @Override
+    public int set(DirectBuffer key, int keyOffset, int keyLength,
+                   DirectBuffer value, int valueOffset, int valueLength, long expireAtMs, long nowMs) {
+        checkKeyLength(keyLength);
+        checkValueLength(valueLength);
+        checkExpireAt(expireAtMs);
+        final int hashTag = (int) KeyHashing.hash(key, keyOffset, keyLength);
+        return put(findSlot(key, keyOffset, keyLength, hashTag), hashTag,
+            key, keyOffset, keyLength, value, valueOffset, valueLength, expireAtMs, nowMs);
+    }
+
+    @Override
+    public boolean delete(DirectBuffer key, int keyOffset, int keyLength, long nowMs) {
+        checkKeyLength(keyLength);
+        final int position = findSlot(key, keyOffset, keyLength, (int) KeyHashing.hash(key, keyOffset, keyLength));
+        if (position < 0) {
+            return false;
+        }
+        final boolean live = isLive(position, nowMs);
+        removeAt(position);
+        if (!live) {
+            expiredCount++;
+        }
+        return live;
+    }
+
+    @Override
+    public int compareAndSet(DirectBuffer key, int keyOffset, int keyLength,
+                             boolean expectAbsent, DirectBuffer expected, int expectedOffset, int expectedLength,
+                             DirectBuffer value, int valueOffset, int valueLength, long expireAtMs, long nowMs) {
+        checkKeyLength(keyLength);
+        checkValueLength(valueLength);
+        checkExpireAt(expireAtMs);
+        final int hashTag = (int) KeyHashing.hash(key, keyOffset, keyLength);
+        final int position = findSlot(key, keyOffset, keyLength, hashTag);
+        final boolean live = position >= 0 && isLive(position, nowMs);
+        if (expectAbsent) {
+            if (live) {
+                return CONDITION_FAILED;
+            }
+        } else {
+            if (!live) {
+                return CONDITION_FAILED;
+            }
+            final int ref = EntryIndex.ref(index.slotAt(position));
+            final UnsafeBuffer block = allocator.buffer(slabId(ref));
+            final int offset = offset(ref);
+            if (block.getInt(offset + VALUE_LENGTH_OFFSET) != expectedLength
+                || !KeyHashing.equal(block, offset + valueOffset(keyLength), expected, expectedOffset, expectedLength)) {
+                return CONDITION_FAILED;
+            }
+        }
+        return put(position, hashTag, key, keyOffset, keyLength, value, valueOffset, valueLength, expireAtMs, nowMs);
+    }
+
+    @Override
+    public int increment(DirectBuffer key, int keyOffset, int keyLength, long delta, long expireAtMsIfCreated,
+                         long nowMs) {
+        checkKeyLength(keyLength);
+        checkExpireAt(expireAtMsIfCreated);
+        final int hashTag = (int) KeyHashing.hash(key, keyOffset, keyLength);
+        final int position = findSlot(key, keyOffset, keyLength, hashTag);
+        long current = 0;
+        long expireAtMs = expireAtMsIfCreated;
+        if (position >= 0 && isLive(position, nowMs)) {
+            final int ref = EntryIndex.ref(index.slotAt(position));
+            final UnsafeBuffer block = allocator.buffer(slabId(ref));
+            final int offset = offset(ref);
+            if (!decimal.parse(block, offset + valueOffset(keyLength), block.getInt(offset + VALUE_LENGTH_OFFSET))) {
+                return WRONG_TYPE;
+            }
+            current = decimal.value();
+            expireAtMs = block.getLong(offset + EXPIRE_AT_OFFSET);
+        }
+        final long result = current + delta;
+        if (((current ^ result) & (delta ^ result)) < 0) {
+            return WRONG_TYPE;
+        }
+        final int length = DecimalCodec.format(result, decimalScratch, 0);
+        final int outcome = put(position, hashTag, key, keyOffset, keyLength, decimalScratch, 0, length, expireAtMs, nowMs);
+        if (outcome == OK) {
+            lastIncrementResult = result;
+        }
+        return outcome;
+    }
+
+    @Override
+    public long lastIncrementResult() {
+        return lastIncrementResult;
+    }
+
+    /** Removes the key (live or expired) as a replicated eviction; returns whether it was held. */
+    public boolean evict(DirectBuffer key, int keyOffset, int keyLength) {
+        checkKeyLength(keyLength);
+        final int position = findSlot(key, keyOffset, keyLength, (int) KeyHashing.hash(key, keyOffset, keyLength));
+        if (position < 0) {
+            return false;
+        }
+        removeAt(position);
+        evictedCount++;
+        return true;
+    }
+
+    /**
+     * Samples about {@code sampleSize} entries from a random point of the index and hands the
+     * {@code max} best eviction candidates under {@code policy} to {@code out}, best first; expired
+     * entries rank first. Nothing is removed: the leader replicates an EVICT for the keys it picks.
+     * Returns the number of keys passed. Writer thread only.
+     */
+    public int evictionCandidates(EvictionPolicy policy, int sampleSize, int max, long nowMs, KeyConsumer out) {
+        return evictionSampler.sample(this, policy, sampleSize, max, nowMs, out);
+    }
+
+    @Override
+    public int sweepExpired(long nowMs, int maxEntries) {
+        if (maxEntries < 0) {
+            throw new IllegalArgumentException("max entries " + maxEntries + " must not be negative");
+        }
+        final int capacity = index.capacity();
+        if (capacity == 0) {
+            return 0;
+        }
+        final int mask = capacity - 1;
+        final long scanLimit = Math.min(capacity, Math.max(64L, maxEntries * 16L));
+        int freed = 0;
+        for (long scanned = 0; scanned < scanLimit && freed < maxEntries; scanned++) {
+            final int position = sweepCursor & mask;
+            sweepCursor = position + 1;
+            final long slot = index.slotAt(position);
+            if (slot != EMPTY && slot != TOMBSTONE && !isLive(position, nowMs)) {
+                removeAt(position);
+                expiredCount++;
+                freed++;
+            }
+        }
+        return freed;
+    }
+
+    /**
+     * Calls {@code consumer} for every entry live at {@code nowMs} (pass 0 to include expired ones)
+     * and returns how many it visited. For snapshots; writer thread only.
+     */
+    public long forEachEntry(long nowMs, EntryConsumer consumer) {
+        final UnsafeBuffer table = index.table();
+        long visited = 0;
+        for (int position = 0, capacity = index.capacity(); position < capacity; position++) {
+            final long slot = table.getLong(position * SLOT_LENGTH);
+            if (slot != EMPTY && slot != TOMBSTONE) {
+                final int ref = EntryIndex.ref(slot);
+                final UnsafeBuffer block = allocator.buffer(slabId(ref));
+                final int offset = offset(ref);
+                final long expireAtMs = block.getLong(offset + EXPIRE_AT_OFFSET);
+                if (expireAtMs == 0 || expireAtMs > nowMs) {
+                    final int keyLength = block.getShort(offset + KEY_LENGTH_OFFSET) & 0xFFFF;
+                    consumer.accept(block, offset + KEY_OFFSET, keyLength, offset + valueOffset(keyLength),
+                        block.getInt(offset + VALUE_LENGTH_OFFSET), expireAtMs);
+                    visited++;
+                }
+            }
+        }
+        return visited;
+    }
+
+    @Override
+    public long size() {
+        return keys;
+    }
+
+    @Override
+    public void clear() {
+        clearEpoch = clearEpoch + 1;
+        index.clear();
+        allocator.clear();
+        keys = 0;
+        liveBytes = 0;
+        sweepCursor = 0;
+        structureChanged();
+    }
+
+    @Override
+    public StoreStats stats() {
+        final long allocatedBytes = index.allocatedBytes() + allocator.allocatedBytes();
+        return new StoreStats(keys, liveBytes, allocatedBytes, allocator.freeBytes(), expiredCount, evictedCount);
+    }
+
+    /** Returns all memory to the budget. Readers must have stopped using the store. */
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            clear();
+        }
+    }
+
+    // ---------------------------------------------------------------- writer internals
+
+    EntryIndex index() {
+        return index;
+    }
+
+    SlabAllocator allocator() {
+        return allocator;
+    }
+
+    /** Index position of the key, or {@code -(insertPosition + 1)} when absent. */
+    private int findSlot(DirectBuffer key, int keyOffset, int keyLength, int hashTag) {
+        final int capacity = index.capacity();
+        if (capacity == 0) {
+            return -1;
+        }
+        final UnsafeBuffer table = index.table();
+        final int mask = capacity - 1;
+        int position = hashTag & mask;
+        int firstTombstone = -1;
+        for (int probes = 0; probes < capacity; probes++) {
+            final long slot = table.getLong(position * SLOT_LENGTH);
+            if (slot == EMPTY) {
+                return -((firstTombstone >= 0 ? firstTombstone : position) + 1);
+            }
+            if (slot == TOMBSTONE) {
+                if (firstTombstone < 0) {
+                    firstTombstone = position;
+                }
+            } else if (EntryIndex.hashTag(slot) == hashTag) {
+                final int ref = EntryIndex.ref(slot);
+                final UnsafeBuffer block = allocator.buffer(slabId(ref));
+                final int offset = offset(ref);
+                if ((block.getShort(offset + KEY_LENGTH_OFFSET) & 0xFFFF) == keyLength
+                    && KeyHashing.equal(block, offset + KEY_OFFSET, key, keyOffset, keyLength)) {
+                    return position;
+                }
+            }
+            position = (position + 1) & mask;
+        }
+        return -(firstTombstone + 1);
+    }
+
+    private boolean isLive(int position, long nowMs) {
+        final int ref = EntryIndex.ref(index.slotAt(position));
+        final long expireAtMs = allocator.buffer(slabId(ref)).getLong(offset(ref) + EXPIRE_AT_OFFSET);
+        return expireAtMs == 0 || expireAtMs > nowMs;
+    }
+
+    /** Inserts at or replaces the entry found by {@link #findSlot}; returns OK or FULL. */
+    private int put(int position, int hashTag, DirectBuffer key, int keyOffset, int keyLength,
+                    DirectBuffer value, int valueOffset, int valueLength, long expireAtMs, long nowMs) {
+        final long newLength = entryLength(keyLength, valueLength);
+        if (position >= 0) {
+            final int oldRef = EntryIndex.ref(index.slotAt(position));
+            final UnsafeBuffer oldBlock = allocator.buffer(slabId(oldRef));
+            final int oldOffset = offset(oldRef);
+            final long oldExpireAtMs = oldBlock.getLong(oldOffset + EXPIRE_AT_OFFSET);
+            final int oldValueLength = oldBlock.getInt(oldOffset + VALUE_LENGTH_OFFSET);
+            if (SlabAllocator.fitsInPlace(oldBlock, oldOffset, newLength)) {
+                SlabAllocator.markOdd(oldBlock, oldOffset);
+                writeValue(oldBlock, oldOffset, keyLength, value, valueOffset, valueLength, expireAtMs);
+                publish(oldBlock, oldOffset);
+            } else {
+                final int ref = allocator.allocate(newLength);
+                if (ref == 0) {
+                    return FULL;
+                }
+                writeEntry(ref, key, keyOffset, keyLength, value, valueOffset, valueLength, expireAtMs, nowMs);
+                index.replaceAt(position, EntryIndex.slot(ref, hashTag));
+                allocator.free(oldRef);
+                structureChanged();
+            }
+            if (oldExpireAtMs != 0 && oldExpireAtMs <= nowMs) {
+                expiredCount++;
+            }
+            liveBytes += valueLength - oldValueLength;
+            return OK;
+        }
+        int insertPosition = -position - 1;
+        if (index.needsRebuildToInsertAt(insertPosition)) {
+            if (!index.rebuild()) {
+                return FULL;
+            }
+            structureChanged();
+            insertPosition = -findSlot(key, keyOffset, keyLength, hashTag) - 1;
+        }
+        final int ref = allocator.allocate(newLength);
+        if (ref == 0) {
+            return FULL;
+        }
+        writeEntry(ref, key, keyOffset, keyLength, value, valueOffset, valueLength, expireAtMs, nowMs);
+        index.insertAt(insertPosition, EntryIndex.slot(ref, hashTag));
+        keys++;
+        liveBytes += keyLength + valueLength;
+        return OK;
+    }
+
+    private void writeEntry(int ref, DirectBuffer key, int keyOffset, int keyLength,
+                            DirectBuffer value, int valueOffset, int valueLength, long expireAtMs, long nowMs) {
+        final UnsafeBuffer block = allocator.buffer(slabId(ref));
+        final int offset = offset(ref);
+        block.putShort(offset + KEY_LENGTH_OFFSET, (short) keyLength);
+        block.putIntOpaque(offset + ACCESS_STAMP_OFFSET, AccessStamp.initial(nowMs));
+        block.putBytes(offset + KEY_OFFSET, key, keyOffset, keyLength);
+        writeValue(block, offset, keyLength, value, valueOffset, valueLength, expireAtMs);
+        publish(block, offset);
+    }
+
+    private static void writeValue(UnsafeBuffer block, int offset, int keyLength,
+                                   DirectBuffer value, int valueOffset, int valueLength, long expireAtMs) {
+        block.putInt(offset + VALUE_LENGTH_OFFSET, valueLength);
+        block.putLong(offset + EXPIRE_AT_OFFSET, expireAtMs);
+        block.putBytes(offset + valueOffset(keyLength), value, valueOffset, valueLength);
+    }
+
+    /** Makes an odd (being written) block readable again. */
+    private static void publish(UnsafeBuffer block, int offset) {
+        block.putIntRelease(offset + VERSION_OFFSET, block.getInt(offset + VERSION_OFFSET) + 1);
+    }
+
+    private void removeAt(int position) {
+        final int ref = EntryIndex.ref(index.slotAt(position));
+        final UnsafeBuffer block = allocator.buffer(slabId(ref));
+        final int offset = offset(ref);
+        liveBytes -= (block.getShort(offset + KEY_LENGTH_OFFSET) & 0xFFFF) + block.getInt(offset + VALUE_LENGTH_OFFSET);
+        keys--;
+        index.removeAt(position);
+        allocator.free(ref);
+        structureChanged();
+    }
+
+    private void structureChanged() {
+        structureVersion = structureVersion + 1;
+    }
+
+    private static void checkKeyLength(int keyLength) {
+        if (keyLength < 1 || keyLength > MAX_KEY_LENGTH) {
+            throw new IllegalArgumentException("key length " + keyLength + " must be in [1, " + MAX_KEY_LENGTH + "]");
+        }
+    }
+
+    private static void checkValueLength(int valueLength) {
+        if (valueLength < 0 || valueLength > Integer.MAX_VALUE - MAX_KEY_LENGTH - EntryDescriptor.HEADER_LENGTH - 64) {
+            throw new IllegalArgumentException("value length " + valueLength + " is out of range");
+        }
+    }
+
+    private static void checkExpireAt(long expireAtMs) {
+        if (expireAtMs < 0) {
+            throw new IllegalArgumentException("expire at " + expireAtMs + " ms must not be negative");
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package io.shardgrid.server.store;
+
+import static io.shardgrid.server.store.SnapshotDescriptor.END_MARKER;
+import static io.shardgrid.server.store.SnapshotDescriptor.FORMAT_VERSION;
+import static io.shardgrid.server.store.SnapshotDescriptor.MAGIC;
+import static io.shardgrid.server.store.SnapshotDescriptor.RECORD_HEADER_LENGTH;
+import static io.shardgrid.server.store.SnapshotDescriptor.STAGING_BYTES;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteOrder;
+import java.util.zip.CRC32C;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * Streams the live entries of a store to an {@link OutputStream} in the {@link SnapshotDescriptor}
+ * format through one fixed staging buffer, so memory use does not grow with the partition. Runs on
+ * the store's writer thread; reusable, not thread-safe.
+ */
+public final class StoreSnapshotWriter implements EntryConsumer {
+    private final byte[] staging = new byte[STAGING_BYTES];
+    private final UnsafeBuffer stagingBuffer = new UnsafeBuffer(staging);
+    private final CRC32C crc = new CRC32C();
+    private OutputStream out;
+    private int position;
+
+    /**
+     * Writes every entry live at {@code nowMs} (0 includes expired ones) and returns how many were
+     * written. The stream is flushed, not closed.
+     */
+    public long write(OffHeapPartitionStore store, long nowMs, OutputStream out) throws IOException {
+        this.out = out;
+        crc.reset();
+        position = 0;
+        try {
+            putInt(MAGIC);
+            putInt(FORMAT_VERSION);
+            putInt(store.partitionId());
+            putInt(0);
+            final long count;
+            try {
+                count = store.forEachEntry(nowMs, this);
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
+            putInt(END_MARKER);
+            putLong(count);
+            flush();
+            final int checksum = (int) crc.getValue();
+            stagingBuffer.putInt(0, checksum, ByteOrder.LITTLE_ENDIAN);
+            out.write(staging, 0, Integer.BYTES);
+            out.flush();
+            return count;
+        } finally {
+            this.out = null;
+        }
+    }
+
+    @Override
+    public void accept(DirectBuffer buffer, int keyOffset, int keyLength, int valueOffset, int valueLength,
+                       long expireAtMs) {
+        try {
+            if (position + RECORD_HEADER_LENGTH > STAGING_BYTES) {
+                flush();
+            }
+            putInt(keyLength);
+            putInt(valueLength);
+            putLong(expireAtMs);
+            copy(buffer, keyOffset, keyLength);
+            copy(buffer, valueOffset, valueLength);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void copy(DirectBuffer buffer, int offset, int length) throws IOException {
+        int copied = 0;
+        while (copied < length) {
+            if (position == STAGING_BYTES) {
+                flush();
+            }
+            final int chunk = Math.min(length - copied, STAGING_BYTES - position);
+            buffer.getBytes(offset + copied, staging, position, chunk);
+            position += chunk;
+            copied += chunk;
+        }
+    }
+
+    private void putInt(int value) throws IOException {
+        if (position + Integer.BYTES > STAGING_BYTES) {
+            flush();
+        }
+        stagingBuffer.putInt(position, value, ByteOrder.LITTLE_ENDIAN);
+        position += Integer.BYTES;
+    }
+
+    private void putLong(long value) throws IOException {
+        if (position + Long.BYTES > STAGING_BYTES) {
+            flush();
+        }
+        stagingBuffer.putLong(position, value, ByteOrder.LITTLE_ENDIAN);
+        position += Long.BYTES;
+    }
+
+    private void flush() throws IOException {
+        crc.update(staging, 0, position);
+        out.write(staging, 0, position);
+        position = 0;
+    }
+}
