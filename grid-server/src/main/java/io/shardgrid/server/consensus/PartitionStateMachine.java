@@ -71,8 +71,9 @@ final class PartitionStateMachine extends SnapshottingStateMachine {
 
     @Override
     protected void writeState(OutputStream out) throws IOException {
-        // Entries expired as of the last applied entry's time are skipped by every replica alike.
-        store.writeSnapshot(out, Long.MIN_VALUE);
+        // Time 0 keeps expired-but-unswept entries too: they read as absent on every replica anyway,
+        // and the snapshot then depends on the log alone, not on when it was taken.
+        store.writeSnapshot(out, 0);
     }
 
     @Override

@@ -265,6 +265,12 @@ public final class RatisNode implements ConsensusGroups, Closeable {
         return d == null ? -1 : d.getRaftLog().getLastCommittedIndex();
     }
 
+    /** First index still in the local log (the log is purged behind snapshots), or -1. */
+    public long firstLogIndex(int partitionId) {
+        RaftServer.Division d = partitions.containsKey(partitionId) ? division(GroupIds.partition(partitionId)) : null;
+        return d == null ? -1 : d.getRaftLog().getStartIndex();
+    }
+
     @Override
     public CompletableFuture<WriteResult> write(int partitionId, WriteCommand command) {
         if (!partitions.containsKey(partitionId)) {

@@ -526,4 +526,14 @@ public final class OffHeapPartitionStore implements PartitionStore {
             throw new IllegalArgumentException("expire at " + expireAtMs + " ms must not be negative");
         }
     }
+
+    @Override
+    public void writeSnapshot(java.io.OutputStream out, long nowMs) throws java.io.IOException {
+        new StoreSnapshotWriter().write(this, nowMs, out);
+    }
+
+    @Override
+    public void readSnapshot(java.io.InputStream in) throws java.io.IOException {
+        new StoreSnapshotReader().read(in, this);
+    }
 }

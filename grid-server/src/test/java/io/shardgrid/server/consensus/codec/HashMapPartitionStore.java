@@ -175,4 +175,31 @@ final class HashMapPartitionStore implements PartitionStore {
         buffer.getBytes(offset, copy);
         return copy;
     }
+
+    /** Keys are held as ISO-8859-1 text, so a Java-serialized copy of the map is a faithful snapshot. */
+    @Override
+    public void writeSnapshot(java.io.OutputStream out, long nowMs) throws java.io.IOException {
+        java.io.DataOutputStream data = new java.io.DataOutputStream(out);
+        data.writeInt(entries.size());
+        for (Map.Entry<String, Entry> e : entries.entrySet()) {
+            data.writeUTF(e.getKey());
+            data.writeInt(e.getValue().value().length);
+            data.write(e.getValue().value());
+            data.writeLong(e.getValue().expireAtMs());
+        }
+        data.flush();
+    }
+
+    @Override
+    public void readSnapshot(java.io.InputStream in) throws java.io.IOException {
+        java.io.DataInputStream data = new java.io.DataInputStream(in);
+        entries.clear();
+        int n = data.readInt();
+        for (int i = 0; i < n; i++) {
+            String key = data.readUTF();
+            byte[] value = new byte[data.readInt()];
+            data.readFully(value);
+            entries.put(key, new Entry(value, data.readLong()));
+        }
+    }
 }
