@@ -61,7 +61,8 @@ public final class ServerCommand implements Callable<Integer> {
         ServerConfig d = ServerConfig.defaults();
         return new ServerConfig(nodeId, httpAddr, grpcAddr, raftAddr, dataDir, bootstrap, join, partitions, replication,
             parseBytes(memory), durability, new Limits(maxKeyBytes, maxValueBytes), d.maxBatchOps(),
-            d.maxBatchBytes(), d.maxQueuedWrites(), d.requestTimeout(), adminToken, d.snapshotEveryEntries());
+            d.maxBatchBytes(), d.maxQueuedWrites(), d.requestTimeout(), adminToken, d.snapshotEveryEntries(),
+            d.logSegmentBytes());
     }
 
     static long parseBytes(String text) {

@@ -28,6 +28,7 @@ import java.util.Objects;
  * @param requestTimeout    how long a write may wait for its commit before DEADLINE_EXCEEDED
  * @param adminToken        shared secret for the admin API; empty = admin calls refused
  * @param snapshotEveryEntries each partition snapshots its store after this many log entries
+ * @param logSegmentBytes   raft log segment size; the log is purged behind snapshots a whole segment at a time
  */
 public record ServerConfig(
         String nodeId,
@@ -47,7 +48,8 @@ public record ServerConfig(
         int maxQueuedWrites,
         Duration requestTimeout,
         String adminToken,
-        long snapshotEveryEntries) {
+        long snapshotEveryEntries,
+        long logSegmentBytes) {
 
     public static final String DEFAULT_NODE_ID = "node1";
     public static final String DEFAULT_HTTP_ADDRESS = "127.0.0.1:8080";
@@ -62,6 +64,7 @@ public record ServerConfig(
     public static final int DEFAULT_MAX_QUEUED_WRITES = 16_384;
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
     public static final long DEFAULT_SNAPSHOT_EVERY_ENTRIES = 20_000;
+    public static final long DEFAULT_LOG_SEGMENT_BYTES = 8L << 20;
 
     public ServerConfig {
         Objects.requireNonNull(nodeId, "nodeId");
@@ -101,32 +104,37 @@ public record ServerConfig(
         if (snapshotEveryEntries < 1) {
             throw new IllegalArgumentException("snapshot every " + snapshotEveryEntries + " entries must be positive");
         }
+        if (logSegmentBytes < 4096) {
+            throw new IllegalArgumentException("log segment " + logSegmentBytes + " bytes must be at least 4096");
+        }
     }
 
     public static ServerConfig defaults() {
         return new ServerConfig(DEFAULT_NODE_ID, DEFAULT_HTTP_ADDRESS, DEFAULT_GRPC_ADDRESS, DEFAULT_RAFT_ADDRESS,
             Path.of(DEFAULT_DATA_DIR), false, "", DEFAULT_PARTITIONS, DEFAULT_REPLICATION, DEFAULT_MEMORY_BYTES,
             Durability.SYNC, Limits.DEFAULT, DEFAULT_MAX_BATCH_OPS, DEFAULT_MAX_BATCH_BYTES,
-            DEFAULT_MAX_QUEUED_WRITES, DEFAULT_REQUEST_TIMEOUT, "", DEFAULT_SNAPSHOT_EVERY_ENTRIES);
+            DEFAULT_MAX_QUEUED_WRITES, DEFAULT_REQUEST_TIMEOUT, "", DEFAULT_SNAPSHOT_EVERY_ENTRIES,
+            DEFAULT_LOG_SEGMENT_BYTES);
     }
 
     public ServerConfig withNode(String nodeId, String httpAddress, String grpcAddress, String raftAddress,
                                  Path dataDir) {
         return new ServerConfig(nodeId, httpAddress, grpcAddress, raftAddress, dataDir, bootstrap, join, partitions,
             replication, memoryBytes, durability, limits, maxBatchOps, maxBatchBytes, maxQueuedWrites, requestTimeout,
-            adminToken, snapshotEveryEntries);
+            adminToken, snapshotEveryEntries, logSegmentBytes);
     }
 
     public ServerConfig withMembership(boolean bootstrap, String join) {
         return new ServerConfig(nodeId, httpAddress, grpcAddress, raftAddress, dataDir, bootstrap, join, partitions,
             replication, memoryBytes, durability, limits, maxBatchOps, maxBatchBytes, maxQueuedWrites, requestTimeout,
-            adminToken, snapshotEveryEntries);
+            adminToken, snapshotEveryEntries, logSegmentBytes);
     }
 
-    public ServerConfig withCluster(int partitions, int replication, long snapshotEveryEntries, String adminToken) {
+    public ServerConfig withCluster(int partitions, int replication, long snapshotEveryEntries, long logSegmentBytes,
+                                    String adminToken) {
         return new ServerConfig(nodeId, httpAddress, grpcAddress, raftAddress, dataDir, bootstrap, join, partitions,
             replication, memoryBytes, durability, limits, maxBatchOps, maxBatchBytes, maxQueuedWrites, requestTimeout,
-            adminToken, snapshotEveryEntries);
+            adminToken, snapshotEveryEntries, logSegmentBytes);
     }
 
     public NodeDescriptor descriptor() {

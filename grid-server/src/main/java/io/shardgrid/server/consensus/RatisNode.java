@@ -265,6 +265,15 @@ public final class RatisNode implements ConsensusGroups, Closeable {
         return d == null ? -1 : d.getRaftLog().getLastCommittedIndex();
     }
 
+    /** Snapshots installed from a leader into this node's partition replicas since start. */
+    public int snapshotInstalls() {
+        int n = 0;
+        for (PartitionStateMachine sm : partitions.values()) {
+            n += sm.snapshotInstalls();
+        }
+        return n;
+    }
+
     /** First index still in the local log (the log is purged behind snapshots), or -1. */
     public long firstLogIndex(int partitionId) {
         RaftServer.Division d = partitions.containsKey(partitionId) ? division(GroupIds.partition(partitionId)) : null;

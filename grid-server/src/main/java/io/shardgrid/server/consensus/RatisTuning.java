@@ -38,22 +38,24 @@ final class RatisTuning {
         // Threads: fixed pools instead of a cached pool per group.
         RaftServerConfigKeys.ThreadPool.setProxyCached(p, false);
         RaftServerConfigKeys.ThreadPool.setProxySize(p, 8);
-        RaftServerConfigKeys.ThreadPool.setServerCached(p, false);
-        RaftServerConfigKeys.ThreadPool.setServerSize(p, 2);
-        RaftServerConfigKeys.ThreadPool.setClientCached(p, false);
-        RaftServerConfigKeys.ThreadPool.setClientSize(p, 2);
+        // Ratis builds cached(size N) as ThreadPoolExecutor(0, N, 60 s, unbounded queue): at most one
+        // thread per division, gone after 60 s idle: the cheapest choice with many divisions.
+        RaftServerConfigKeys.ThreadPool.setServerCached(p, true);
+        RaftServerConfigKeys.ThreadPool.setServerSize(p, 1);
+        RaftServerConfigKeys.ThreadPool.setClientCached(p, true);
+        RaftServerConfigKeys.ThreadPool.setClientSize(p, 1);
         // Avoid a CompletableFuture.*Async per append on the common pool (thread storm on 2 cores).
         RaftServerConfigKeys.Log.setAppendEntriesComposeEnabled(p, false);
 
         // Memory per division.
-        RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("8MB"));
+        RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(config.logSegmentBytes()));
         RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf("256KB"));
         RaftServerConfigKeys.Log.setWriteBufferSize(p, WRITE_BUFFER);
         RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, APPENDER_BYTES);
         RaftServerConfigKeys.Log.setSegmentCacheNumMax(p, 2);
         GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf("32MB"));
         GrpcConfigKeys.Server.setAsyncRequestThreadPoolCached(p, false);
-        GrpcConfigKeys.Server.setAsyncRequestThreadPoolSize(p, 8);
+        GrpcConfigKeys.Server.setAsyncRequestThreadPoolSize(p, 4);
 
         // Durability.
         if (config.durability() == Durability.ASYNC) {

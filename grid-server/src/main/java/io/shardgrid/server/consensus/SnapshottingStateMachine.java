@@ -10,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
@@ -40,6 +41,7 @@ abstract class SnapshottingStateMachine extends BaseStateMachine {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshottingStateMachine.class);
 
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+    private final AtomicInteger installs = new AtomicInteger();
 
     /** Writes the whole state; called on the apply thread. */
     protected abstract void writeState(OutputStream out) throws IOException;
@@ -65,8 +67,16 @@ abstract class SnapshottingStateMachine extends BaseStateMachine {
         getLifeCycle().transition(LifeCycle.State.PAUSED);
     }
 
+    /** How many snapshots Ratis installed from a leader into this replica. */
+    int snapshotInstalls() {
+        return installs.get();
+    }
+
     @Override
     public void reinitialize() throws IOException {
+        if (getLifeCycleState() == LifeCycle.State.PAUSED) {
+            installs.incrementAndGet();
+        }
         loadSnapshot(storage.loadLatestSnapshot());
         if (getLifeCycleState() == LifeCycle.State.PAUSED) {
             getLifeCycle().transition(LifeCycle.State.STARTING);

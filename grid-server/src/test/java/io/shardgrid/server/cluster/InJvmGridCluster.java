@@ -33,7 +33,7 @@ public final class InJvmGridCluster implements AutoCloseable {
 
     public InJvmGridCluster(Path root, int nodes, int partitions, long snapshotEveryEntries) {
         this.root = root;
-        this.base = ServerConfig.defaults().withCluster(partitions, 3, snapshotEveryEntries, "test-token");
+        this.base = ServerConfig.defaults().withCluster(partitions, 3, snapshotEveryEntries, 16 * 1024, "test-token");
         for (int i = 1; i <= nodes; i++) {
             configs.add(base.withNode("n" + i, "127.0.0.1:" + freePort(), "127.0.0.1:" + freePort(),
                 "127.0.0.1:" + freePort(), root.resolve("n" + i)));
