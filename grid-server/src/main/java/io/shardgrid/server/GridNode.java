@@ -1,8 +1,5 @@
 package io.shardgrid.server;
 
-import io.grpc.Server;
-import io.grpc.ServerInterceptors;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.shardgrid.server.config.ServerConfig;
 import io.shardgrid.server.consensus.Membership;
 import io.shardgrid.server.consensus.RatisNode;
@@ -11,17 +8,13 @@ import io.shardgrid.server.core.ports.Clock;
 import io.shardgrid.server.store.MemoryBudget;
 import io.shardgrid.server.store.OffHeapPartitionStore;
 import io.shardgrid.server.transport.AdminTokenInterceptor;
-import io.shardgrid.server.transport.GridAdminService;
-import io.shardgrid.server.transport.GridDataService;
 import io.shardgrid.server.transport.GridMetrics;
-import io.shardgrid.server.transport.GridRoutingService;
+import io.shardgrid.server.transport.GrpcApi;
 import io.shardgrid.server.transport.HttpApi;
 import io.shardgrid.server.transport.JoinClient;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +30,7 @@ public final class GridNode implements AutoCloseable {
     private final RatisNode raft;
     private final Membership membership;
     private final ExecutorService adminExecutor;
-    private Server grpc;
+    private GrpcApi grpc;
     private HttpApi http;
 
     public GridNode(ServerConfig config) throws IOException {
@@ -59,16 +52,7 @@ public final class GridNode implements AutoCloseable {
         GridService service = new GridService(raft, raft::partitioner, config.limits(), Clock.SYSTEM,
             raft::mapEpoch);
         AdminTokenInterceptor adminToken = new AdminTokenInterceptor(config.adminToken());
-        GridRoutingService routing = new GridRoutingService(raft);
-        grpc = NettyServerBuilder.forAddress(new InetSocketAddress(ServerConfig.host(config.grpcAddress()),
-                ServerConfig.port(config.grpcAddress())))
-            .directExecutor()
-            .maxInboundMessageSize(32 * 1024 * 1024)
-            .addService(new GridDataService(service, raft::map, metrics))
-            .addService(routing)
-            .addService(ServerInterceptors.intercept(new GridAdminService(raft, membership, adminExecutor), adminToken))
-            .build()
-            .start();
+        grpc = new GrpcApi(config, service, raft, membership, metrics, adminToken, adminExecutor).start();
         http = new HttpApi(config, service, raft, membership, metrics, adminToken);
         http.start();
         LOG.info("{}: gRPC API on {}", config.nodeId(), config.grpcAddress());
@@ -99,12 +83,7 @@ public final class GridNode implements AutoCloseable {
             http.close();
         }
         if (grpc != null) {
-            grpc.shutdownNow();
-            try {
-                grpc.awaitTermination(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            grpc.close();
         }
         adminExecutor.shutdownNow();
         raft.close();

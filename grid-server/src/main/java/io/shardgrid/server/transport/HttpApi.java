@@ -72,9 +72,9 @@ public final class HttpApi implements AutoCloseable {
         this.server = HttpServer.create(new InetSocketAddress(ServerConfig.host(config.httpAddress()),
             ServerConfig.port(config.httpAddress())), 128);
         server.setExecutor(executor);
-        server.createContext("/set", ex -> handle(ex, this::set));
-        server.createContext("/get", ex -> handle(ex, this::get));
-        server.createContext("/delete", ex -> handle(ex, this::delete));
+        server.createContext("/set", ex -> handle(ex, e -> retrying(e, this::set)));
+        server.createContext("/get", ex -> handle(ex, e -> retrying(e, this::get)));
+        server.createContext("/delete", ex -> handle(ex, e -> retrying(e, this::delete)));
         server.createContext("/join", ex -> handle(ex, this::join));
         server.createContext("/metrics", ex -> handle(ex, this::metrics));
         server.createContext("/health/live", ex -> handle(ex, e -> reply(e, 200, "live")));
@@ -113,10 +113,33 @@ public final class HttpApi implements AutoCloseable {
         }
     }
 
+    /**
+     * A curl user cannot follow a leader hint, so while leadership moves (an election, a transfer)
+     * the node retries the idempotent call itself, re-resolving the leader, until the deadline.
+     */
+    private void retrying(HttpExchange ex, Handler call) throws Exception {
+        long deadlineNs = System.nanoTime() + config.requestTimeout().toNanos();
+        while (true) {
+            try {
+                call.handle(ex);
+                return;
+            } catch (Exception e) {
+                GridException g = e instanceof GridException ge ? ge : GrpcErrors.toGrid(e);
+                boolean moving = g.code() == GridErrorCode.NOT_LEADER || g.code() == GridErrorCode.UNAVAILABLE;
+                // A forwarded request answers at once; the node that forwarded it does the retrying.
+                boolean forwarded = ex.getRequestHeaders().containsKey(FORWARDED);
+                if (!moving || forwarded || System.nanoTime() > deadlineNs) {
+                    throw g;
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
     private void set(HttpExchange ex) throws Exception {
         Map<String, String> q = params(ex);
         byte[] key = required(q, "key");
-        byte[] value = q.containsKey("value") ? q.get("value").getBytes(StandardCharsets.UTF_8) : body(ex);
+        byte[] value = q.containsKey("value") ? q.get("value").getBytes(StandardCharsets.UTF_8) : cachedBody(ex);
         long ttlMs = ttlMs(q.get("ttl"));
         if (forward(ex, key, value)) {
             return;
@@ -228,7 +251,16 @@ public final class HttpApi implements AutoCloseable {
         } else {
             request.GET();
         }
-        HttpResponse<byte[]> response = forwarder.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> response;
+        try {
+            response = forwarder.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            throw new GridException(GridErrorCode.UNAVAILABLE, "leader " + leader + " of partition "
+                + grid.partitionOf(key) + " is unreachable: " + e.getMessage());
+        }
+        if (response.statusCode() == 503) {
+            throw new GridException(GridErrorCode.UNAVAILABLE, new String(response.body(), StandardCharsets.UTF_8));
+        }
         response.headers().firstValue("Content-Type").ifPresent(v -> ex.getResponseHeaders().set("Content-Type", v));
         reply(ex, response.statusCode(), response.body());
         return true;
@@ -256,11 +288,17 @@ public final class HttpApi implements AutoCloseable {
         return v.getBytes(StandardCharsets.UTF_8);
     }
 
-    private static byte[] body(HttpExchange ex) throws IOException {
+    /** The request body, read once and kept on the exchange so a retry sees it again. */
+    private static byte[] cachedBody(HttpExchange ex) throws IOException {
+        Object cached = ex.getAttribute("body");
+        if (cached instanceof byte[] bytes) {
+            return bytes;
+        }
         byte[] body = ex.getRequestBody().readNBytes(MAX_BODY_BYTES + 1);
         if (body.length > MAX_BODY_BYTES) {
             throw GridException.invalidArgument("request body exceeds " + MAX_BODY_BYTES + " bytes");
         }
+        ex.setAttribute("body", body);
         return body;
     }
 

@@ -1,0 +1,53 @@
+package io.shardgrid.server.transport;
+
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.shardgrid.server.config.ServerConfig;
+import io.shardgrid.server.consensus.Membership;
+import io.shardgrid.server.consensus.RatisNode;
+import io.shardgrid.server.core.GridService;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The node's gRPC endpoint: data, routing and (token-guarded) admin services. Handlers never block,
+ * so calls run on the transport threads ({@code directExecutor}); slow admin calls hop to their own
+ * executor.
+ */
+public final class GrpcApi implements AutoCloseable {
+    private final Server server;
+
+    public GrpcApi(ServerConfig config, GridService service, RatisNode raft, Membership membership, GridMetrics metrics,
+                   AdminTokenInterceptor adminToken, Executor adminExecutor) {
+        this.server = NettyServerBuilder.forAddress(new InetSocketAddress(ServerConfig.host(config.grpcAddress()),
+                ServerConfig.port(config.grpcAddress())))
+            .directExecutor()
+            .maxInboundMessageSize(32 * 1024 * 1024)
+            .addService(new GridDataService(service, raft::map, metrics))
+            .addService(new GridRoutingService(raft))
+            .addService(ServerInterceptors.intercept(new GridAdminService(raft, membership, adminExecutor), adminToken))
+            .build();
+    }
+
+    public GrpcApi start() throws IOException {
+        server.start();
+        return this;
+    }
+
+    public int port() {
+        return server.getPort();
+    }
+
+    @Override
+    public void close() {
+        server.shutdownNow();
+        try {
+            server.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
