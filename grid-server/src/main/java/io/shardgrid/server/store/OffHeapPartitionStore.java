@@ -15,6 +15,9 @@ import static io.shardgrid.server.store.EntryIndex.TOMBSTONE;
 import static io.shardgrid.server.store.SlabAllocator.offset;
 import static io.shardgrid.server.store.SlabAllocator.slabId;
 
+import io.shardgrid.server.core.ports.EntryConsumer;
+import io.shardgrid.server.core.ports.EvictionPolicy;
+import io.shardgrid.server.core.ports.KeyConsumer;
 import io.shardgrid.server.core.ports.PartitionStore;
 import io.shardgrid.server.core.ports.StoreStats;
 import java.lang.invoke.VarHandle;
@@ -270,7 +273,7 @@ public final class OffHeapPartitionStore implements PartitionStore {
         return lastIncrementResult;
     }
 
-    /** Removes the key (live or expired) as a replicated eviction; returns whether it was held. */
+    @Override
     public boolean evict(DirectBuffer key, int keyOffset, int keyLength) {
         checkKeyLength(keyLength);
         final int position = findSlot(key, keyOffset, keyLength, (int) KeyHashing.hash(key, keyOffset, keyLength));
@@ -282,12 +285,7 @@ public final class OffHeapPartitionStore implements PartitionStore {
         return true;
     }
 
-    /**
-     * Samples about {@code sampleSize} entries from a random point of the index and hands the
-     * {@code max} best eviction candidates under {@code policy} to {@code out}, best first; expired
-     * entries rank first. Nothing is removed: the leader replicates an EVICT for the keys it picks.
-     * Returns the number of keys passed. Writer thread only.
-     */
+    @Override
     public int evictionCandidates(EvictionPolicy policy, int sampleSize, int max, long nowMs, KeyConsumer out) {
         return evictionSampler.sample(this, policy, sampleSize, max, nowMs, out);
     }
@@ -317,10 +315,7 @@ public final class OffHeapPartitionStore implements PartitionStore {
         return freed;
     }
 
-    /**
-     * Calls {@code consumer} for every entry live at {@code nowMs} (pass 0 to include expired ones)
-     * and returns how many it visited. For snapshots; writer thread only.
-     */
+    @Override
     public long forEachEntry(long nowMs, EntryConsumer consumer) {
         final UnsafeBuffer table = index.table();
         long visited = 0;

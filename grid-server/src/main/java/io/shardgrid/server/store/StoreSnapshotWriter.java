@@ -6,6 +6,8 @@ import static io.shardgrid.server.store.SnapshotDescriptor.MAGIC;
 import static io.shardgrid.server.store.SnapshotDescriptor.RECORD_HEADER_LENGTH;
 import static io.shardgrid.server.store.SnapshotDescriptor.STAGING_BYTES;
 
+import io.shardgrid.server.core.ports.EntryConsumer;
+import io.shardgrid.server.core.ports.PartitionStore;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -30,7 +32,7 @@ public final class StoreSnapshotWriter implements EntryConsumer {
      * Writes every entry live at {@code nowMs} (0 includes expired ones) and returns how many were
      * written. The stream is flushed, not closed.
      */
-    public long write(OffHeapPartitionStore store, long nowMs, OutputStream out) throws IOException {
+    public long write(PartitionStore store, long nowMs, OutputStream out) throws IOException {
         this.out = out;
         crc.reset();
         position = 0;

@@ -13,6 +13,8 @@ import static io.shardgrid.server.store.StoreTestSupport.set;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.shardgrid.server.core.ports.EvictionPolicy;
+
 import io.shardgrid.server.core.ports.StoreStats;
 import java.util.ArrayList;
 import java.util.List;
