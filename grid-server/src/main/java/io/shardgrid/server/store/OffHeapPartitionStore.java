@@ -55,6 +55,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  * the key or by {@link #sweepExpired}, which walks the index a bounded step at a time.
  */
 public final class OffHeapPartitionStore implements PartitionStore {
+    /** Largest value whose entry still fits one chunk addressed by an int. */
+    public static final int MAX_VALUE_LENGTH = Integer.MAX_VALUE - MAX_KEY_LENGTH - EntryDescriptor.HEADER_LENGTH - 64;
+
     private final int partitionId;
     private final MemoryBudget budget;
     private final EntryIndex index;
@@ -99,13 +102,13 @@ public final class OffHeapPartitionStore implements PartitionStore {
 
     @Override
     public int get(DirectBuffer key, int keyOffset, int keyLength, long nowMs, MutableDirectBuffer dst, int dstOffset) {
-        checkKeyLength(keyLength);
+        checkKey(key, keyOffset, keyLength);
         return (int) read(key, keyOffset, keyLength, nowMs, dst, dstOffset);
     }
 
     @Override
     public long expireAtMs(DirectBuffer key, int keyOffset, int keyLength, long nowMs) {
-        checkKeyLength(keyLength);
+        checkKey(key, keyOffset, keyLength);
         return read(key, keyOffset, keyLength, nowMs, null, 0);
     }
 
@@ -185,8 +188,8 @@ public final class OffHeapPartitionStore implements PartitionStore {
     @Override
     public int set(DirectBuffer key, int keyOffset, int keyLength,
                    DirectBuffer value, int valueOffset, int valueLength, long expireAtMs, long nowMs) {
-        checkKeyLength(keyLength);
-        checkValueLength(valueLength);
+        checkKey(key, keyOffset, keyLength);
+        checkValue(value, valueOffset, valueLength);
         checkExpireAt(expireAtMs);
         final int hashTag = (int) KeyHashing.hash(key, keyOffset, keyLength);
         return put(findSlot(key, keyOffset, keyLength, hashTag), hashTag,
@@ -195,7 +198,7 @@ public final class OffHeapPartitionStore implements PartitionStore {
 
     @Override
     public boolean delete(DirectBuffer key, int keyOffset, int keyLength, long nowMs) {
-        checkKeyLength(keyLength);
+        checkKey(key, keyOffset, keyLength);
         final int position = findSlot(key, keyOffset, keyLength, (int) KeyHashing.hash(key, keyOffset, keyLength));
         if (position < 0) {
             return false;
@@ -212,8 +215,8 @@ public final class OffHeapPartitionStore implements PartitionStore {
     public int compareAndSet(DirectBuffer key, int keyOffset, int keyLength,
                              boolean expectAbsent, DirectBuffer expected, int expectedOffset, int expectedLength,
                              DirectBuffer value, int valueOffset, int valueLength, long expireAtMs, long nowMs) {
-        checkKeyLength(keyLength);
-        checkValueLength(valueLength);
+        checkKey(key, keyOffset, keyLength);
+        checkValue(value, valueOffset, valueLength);
         checkExpireAt(expireAtMs);
         final int hashTag = (int) KeyHashing.hash(key, keyOffset, keyLength);
         final int position = findSlot(key, keyOffset, keyLength, hashTag);
@@ -240,7 +243,7 @@ public final class OffHeapPartitionStore implements PartitionStore {
     @Override
     public int increment(DirectBuffer key, int keyOffset, int keyLength, long delta, long expireAtMsIfCreated,
                          long nowMs) {
-        checkKeyLength(keyLength);
+        checkKey(key, keyOffset, keyLength);
         checkExpireAt(expireAtMsIfCreated);
         final int hashTag = (int) KeyHashing.hash(key, keyOffset, keyLength);
         final int position = findSlot(key, keyOffset, keyLength, hashTag);
@@ -275,7 +278,7 @@ public final class OffHeapPartitionStore implements PartitionStore {
 
     @Override
     public boolean evict(DirectBuffer key, int keyOffset, int keyLength) {
-        checkKeyLength(keyLength);
+        checkKey(key, keyOffset, keyLength);
         final int position = findSlot(key, keyOffset, keyLength, (int) KeyHashing.hash(key, keyOffset, keyLength));
         if (position < 0) {
             return false;
@@ -504,16 +507,22 @@ public final class OffHeapPartitionStore implements PartitionStore {
         structureVersion = structureVersion + 1;
     }
 
-    private static void checkKeyLength(int keyLength) {
+    /**
+     * Checks the arguments before anything changes: an exception thrown halfway through a write
+     * would leave an entry with an odd version that readers wait on forever.
+     */
+    private static void checkKey(DirectBuffer key, int keyOffset, int keyLength) {
         if (keyLength < 1 || keyLength > MAX_KEY_LENGTH) {
             throw new IllegalArgumentException("key length " + keyLength + " must be in [1, " + MAX_KEY_LENGTH + "]");
         }
+        key.boundsCheck(keyOffset, keyLength);
     }
 
-    private static void checkValueLength(int valueLength) {
-        if (valueLength < 0 || valueLength > Integer.MAX_VALUE - MAX_KEY_LENGTH - EntryDescriptor.HEADER_LENGTH - 64) {
-            throw new IllegalArgumentException("value length " + valueLength + " is out of range");
+    private static void checkValue(DirectBuffer value, int valueOffset, int valueLength) {
+        if (valueLength < 0 || valueLength > MAX_VALUE_LENGTH) {
+            throw new IllegalArgumentException("value length " + valueLength + " must be in [0, " + MAX_VALUE_LENGTH + "]");
         }
+        value.boundsCheck(valueOffset, valueLength);
     }
 
     private static void checkExpireAt(long expireAtMs) {

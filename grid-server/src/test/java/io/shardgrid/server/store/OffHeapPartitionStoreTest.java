@@ -218,6 +218,8 @@ class OffHeapPartitionStoreTest {
         assertThatThrownBy(() -> store.set(key, 0, 1, key, 0, 1, -5, 0))
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-5");
         assertThatThrownBy(() -> new MemoryBudget(-1)).hasMessageContaining("-1");
+        assertThatThrownBy(() -> store.set(key, 0, 1, key, 0, 2, 0, 0)).isInstanceOf(IndexOutOfBoundsException.class);
+        assertThat(store.size()).isZero();
         assertThatThrownBy(() -> store.sweepExpired(0, -3)).hasMessageContaining("-3");
     }
 }

@@ -19,6 +19,7 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.statistics.Statistics;
 import net.jqwik.api.Tuple;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -45,14 +46,16 @@ class StoreModelPropertyTest {
         }
     }
 
-    @Property(tries = 150)
+    @Property(tries = 300)
     void storeBehavesLikeAMapWithExpiry(@ForAll("operations") List<Op> ops, @ForAll boolean smallBudget)
         throws IOException {
-        final MemoryBudget budget = new MemoryBudget(smallBudget ? 300_000 : 64L << 20);
+        final MemoryBudget budget = new MemoryBudget(smallBudget ? 150_000 : 64L << 20);
         final Map<String, Entry> model = new HashMap<>();
         final ExpandableArrayBuffer dst = new ExpandableArrayBuffer(64);
         OffHeapPartitionStore store = new OffHeapPartitionStore(3, budget);
         long nowMs = 1_000;
+        int fullOutcomes = 0;
+        boolean sawWrongType = false;
         try {
             for (Op op : ops) {
                 final String key = KEYS[op.key()];
@@ -65,6 +68,7 @@ class StoreModelPropertyTest {
                     case SET -> {
                         final int outcome = store.set(k, 0, k.capacity(), v, 0, v.capacity(), expireAtMs, nowMs);
                         assertThat(outcome).isIn(OK, FULL);
+                        fullOutcomes += outcome == FULL ? 1 : 0;
                         if (outcome == OK) {
                             model.put(key, new Entry(op.value(), expireAtMs));
                         }
@@ -128,6 +132,7 @@ class StoreModelPropertyTest {
                     }
                     default -> throw new IllegalStateException("unknown op " + op);
                 }
+                sawWrongType |= op.kind() == Kind.INCREMENT && live && redisInteger(current.value()) == null;
                 assertMatches(store, model, nowMs, dst, op);
                 assertThat(budget.usedBytes()).isEqualTo(store.stats().allocatedBytes());
             }
@@ -135,6 +140,10 @@ class StoreModelPropertyTest {
             store.close();
         }
         assertThat(budget.usedBytes()).isZero();
+        Statistics.label("a write got FULL").collect(fullOutcomes > 0);
+        Statistics.label("increment of a non-integer").collect(sawWrongType);
+        Statistics.label("a write got FULL").coverage(c -> c.check(true).count(n -> n > 0));
+        Statistics.label("increment of a non-integer").coverage(c -> c.check(true).count(n -> n > 0));
     }
 
     private static void assertMatches(OffHeapPartitionStore store, Map<String, Entry> model, long nowMs,
