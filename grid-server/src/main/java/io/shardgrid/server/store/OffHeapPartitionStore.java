@@ -46,9 +46,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  *   right key under a stable even version. So every free and every table rebuild bumps
  *   {@link #structureVersion}, and a reader that found nothing retries if it moved.</li>
  *
- *   <li>{@link #clear()} drops every slab, so a reader holding a reference from before it could land
- *   in the middle of a new block. Readers bound every length by the block's buffer before touching
- *   bytes and re-check {@link #clearEpoch} before returning anything.</li>
+ *   <li>When a slab is released (emptied, or by {@link #clear()}) its id may be re-carved for another
+ *   size class, so a reader holding a stale reference could land in the middle of a block. Readers
+ *   bound every length by the block's buffer before touching bytes and re-check the allocator's
+ *   layout epoch before returning anything.</li>
  * </ul>
  *
  * <p>Expired entries read as absent at once; their memory is reclaimed when the writer touches
@@ -66,7 +67,6 @@ public final class OffHeapPartitionStore implements PartitionStore {
     private final UnsafeBuffer decimalScratch = new UnsafeBuffer(new byte[DecimalCodec.MAX_LENGTH]);
     private final EvictionSampler evictionSampler;
     private volatile long structureVersion;
-    private volatile int clearEpoch;
     private long keys;
     private long liveBytes;
     private long expiredCount;
@@ -117,7 +117,7 @@ public final class OffHeapPartitionStore implements PartitionStore {
         final int hashTag = (int) KeyHashing.hash(key, keyOffset, keyLength);
         retry:
         while (true) {
-            final int epochAtStart = clearEpoch;
+            final int epochAtStart = allocator.layoutEpoch();
             final long structureAtStart = structureVersion;
             final UnsafeBuffer table = index.publishedTable();
             final int mask = (table.capacity() / SLOT_LENGTH) - 1;
@@ -130,10 +130,11 @@ public final class OffHeapPartitionStore implements PartitionStore {
                 if (slot != TOMBSTONE && EntryIndex.hashTag(slot) == hashTag) {
                     final int ref = EntryIndex.ref(slot);
                     final UnsafeBuffer block = allocator.buffer(slabId(ref));
-                    if (block == null) {
+                    final int offset = offset(ref);
+                    if (block == null || offset + EntryDescriptor.HEADER_LENGTH > block.capacity()) {
+                        // a stale reference: its slab was released and the id reused, maybe for a smaller chunk
                         continue retry;
                     }
-                    final int offset = offset(ref);
                     final int version = block.getIntVolatile(offset + VERSION_OFFSET);
                     if ((version & 1) != 0) {
                         Thread.onSpinWait();
@@ -147,7 +148,7 @@ public final class OffHeapPartitionStore implements PartitionStore {
                         continue retry;
                     }
                     if (valueLength < 0 || entryLength(entryKeyLength, valueLength) > block.capacity() - offset) {
-                        // a reference from before clear() into a re-carved slab: not a block header
+                        // a stale reference into a re-carved slab: not a block header
                         continue retry;
                     }
                     if (entryKeyLength == keyLength
@@ -157,7 +158,8 @@ public final class OffHeapPartitionStore implements PartitionStore {
                             dst.putBytes(dstOffset, block, offset + valueOffset(keyLength), valueLength);
                         }
                         VarHandle.loadLoadFence();
-                        if (block.getIntVolatile(offset + VERSION_OFFSET) != version || clearEpoch != epochAtStart) {
+                        if (block.getIntVolatile(offset + VERSION_OFFSET) != version
+                            || allocator.layoutEpoch() != epochAtStart) {
                             continue retry;
                         }
                         if (!live) {
@@ -169,7 +171,7 @@ public final class OffHeapPartitionStore implements PartitionStore {
                 }
                 position = (position + 1) & mask;
             }
-            if (structureVersion == structureAtStart && clearEpoch == epochAtStart) {
+            if (structureVersion == structureAtStart && allocator.layoutEpoch() == epochAtStart) {
                 return ABSENT;
             }
         }
@@ -347,7 +349,6 @@ public final class OffHeapPartitionStore implements PartitionStore {
 
     @Override
     public void clear() {
-        clearEpoch = clearEpoch + 1;
         index.clear();
         allocator.clear();
         keys = 0;

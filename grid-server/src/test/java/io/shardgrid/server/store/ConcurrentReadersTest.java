@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Timeout;
  * every value they get is one the writer wrote for that key: payload derived from (key, version),
  * checksum over the whole value, versions never going backwards for one reader. Value lengths
  * cross size classes (in-place rewrites, moves to new blocks, reuse of freed blocks, dedicated
- * chunks) and the key space grows so the index is rebuilt under the readers.
+ * chunks, release and re-carving of emptied slabs) and the key space grows so the index is
+ * rebuilt under the readers.
  */
 class ConcurrentReadersTest {
     private static final int READERS = 3;
@@ -40,7 +41,13 @@ class ConcurrentReadersTest {
             final List<Thread> readers = new ArrayList<>();
             for (int r = 0; r < READERS; r++) {
                 final int seed = r;
-                final Thread reader = new Thread(() -> read(store, seed), "reader-" + r);
+                final Thread reader = new Thread(() -> {
+                    try {
+                        read(store, seed);
+                    } catch (Throwable t) {
+                        failure.compareAndSet(null, Thread.currentThread().getName() + " threw " + t);
+                    }
+                }, "reader-" + r);
                 readers.add(reader);
                 reader.start();
             }
@@ -67,8 +74,11 @@ class ConcurrentReadersTest {
             if (i % 10 == 0 && keySpace < MAX_KEYS) {
                 keySpace++;
             }
-            if (i == WRITES / 3 || i == 2 * WRITES / 3) {
+            if (i == WRITES / 4 || i == 3 * WRITES / 4) {
                 store.clear();
+            }
+            if (i == WRITES / 2) {
+                deleteAll(store, key);
             }
             final int keyId = random.nextInt(keySpace);
             key.putInt(0, keyId);
@@ -81,6 +91,17 @@ class ConcurrentReadersTest {
             if (store.set(key, 0, Integer.BYTES, value, 0, length, 0, 0) != OffHeapPartitionStore.OK) {
                 failure.compareAndSet(null, "writer got FULL at write " + i);
             }
+        }
+    }
+
+    /** Empties every slab without clear(), so slabs go back to the budget and get re-carved. */
+    private void deleteAll(OffHeapPartitionStore store, UnsafeBuffer key) {
+        for (int keyId = 0; keyId < keySpace; keyId++) {
+            key.putInt(0, keyId);
+            store.delete(key, 0, Integer.BYTES, 0);
+        }
+        if (store.size() != 0) {
+            failure.compareAndSet(null, "delete-all left " + store.size() + " keys");
         }
     }
 

@@ -173,6 +173,27 @@ class OffHeapPartitionStoreTest {
     }
 
     @Test
+    void emptiedSlabsGoBackToTheBudgetSoAShiftInValueSizesStrandsNoMemory() {
+        for (int i = 0; i < 5000; i++) {
+            set(store, "key-" + i, "a".repeat(100), 0, 0);
+        }
+        final long slabBytesAtPeak = store.stats().allocatedBytes() - store.index().allocatedBytes();
+        assertThat(slabBytesAtPeak).isGreaterThan(10L * SlabAllocator.SLAB_BYTES);
+        for (int i = 0; i < 5000; i++) {
+            delete(store, "key-" + i, 0);
+        }
+        // one slab with room stays per class, so a single churning key does not thrash
+        assertThat(store.allocator().slabCount()).isEqualTo(1);
+        assertThat(store.stats().allocatedBytes() - store.index().allocatedBytes()).isEqualTo(SlabAllocator.SLAB_BYTES);
+        for (int i = 0; i < 5000; i++) {
+            set(store, "key-" + i, "b".repeat(300), 0, 0);
+        }
+        final StoreStats stats = store.stats();
+        assertThat(stats.fragmentation()).isLessThan(0.05);
+        assertThat(budget.usedBytes()).isEqualTo(stats.allocatedBytes());
+    }
+
+    @Test
     void evictionCandidatesPreferIdleKeysUnderLruAndEvictCounts() {
         for (int i = 0; i < 100; i++) {
             set(store, "key-" + i, "v", 0, 0);
