@@ -21,10 +21,11 @@ import org.agrona.concurrent.UnsafeBuffer;
  * format through one fixed staging buffer, so memory use does not grow with the partition. Runs on
  * the store's writer thread; reusable, not thread-safe.
  */
-public final class StoreSnapshotWriter implements EntryConsumer {
+public final class StoreSnapshotWriter {
     private final byte[] staging = new byte[STAGING_BYTES];
     private final UnsafeBuffer stagingBuffer = new UnsafeBuffer(staging);
     private final CRC32C crc = new CRC32C();
+    private final EntryConsumer recordWriter = this::writeRecord;
     private OutputStream out;
     private int position;
 
@@ -43,7 +44,7 @@ public final class StoreSnapshotWriter implements EntryConsumer {
             putInt(0);
             final long count;
             try {
-                count = store.forEachEntry(nowMs, this);
+                count = store.forEachEntry(nowMs, recordWriter);
             } catch (UncheckedIOException e) {
                 throw e.getCause();
             }
@@ -60,9 +61,8 @@ public final class StoreSnapshotWriter implements EntryConsumer {
         }
     }
 
-    @Override
-    public void accept(DirectBuffer buffer, int keyOffset, int keyLength, int valueOffset, int valueLength,
-                       long expireAtMs) {
+    private void writeRecord(DirectBuffer buffer, int keyOffset, int keyLength, int valueOffset, int valueLength,
+                             long expireAtMs) {
         try {
             if (position + RECORD_HEADER_LENGTH > STAGING_BYTES) {
                 flush();
