@@ -52,10 +52,14 @@ public final class LogEntryApplier {
             switch (op.type()) {
                 case SET -> status = store.set(buffer, op.keyOffset(), op.keyLength(),
                     buffer, op.valueOffset(), op.valueLength(), op.expireAtMs(), nowMs);
-                case DELETE, EVICT -> {
-                    // The store port has no separate evict; an EVICT removes the key like a delete.
+                case DELETE -> {
                     status = PartitionStore.OK;
                     value = store.delete(buffer, op.keyOffset(), op.keyLength(), nowMs) ? 1 : 0;
+                }
+                case EVICT -> {
+                    // Counted apart from deletes, so stats show memory pressure.
+                    status = PartitionStore.OK;
+                    value = store.evict(buffer, op.keyOffset(), op.keyLength()) ? 1 : 0;
                 }
                 case COMPARE_AND_SET -> status = store.compareAndSet(buffer, op.keyOffset(), op.keyLength(),
                     op.expectAbsent(), buffer, op.expectedOffset(), op.expectedLength(),

@@ -27,6 +27,7 @@ final class HashMapPartitionStore implements PartitionStore {
     private final int maxEntries;
     private final List<Long> writeNowMs = new ArrayList<>();
     private long lastIncrementResult;
+    private int evicted;
 
     HashMapPartitionStore(int maxEntries) {
         this.maxEntries = maxEntries;
@@ -201,5 +202,50 @@ final class HashMapPartitionStore implements PartitionStore {
             data.readFully(value);
             entries.put(key, new Entry(value, data.readLong()));
         }
+    }
+
+    @Override
+    public long forEachEntry(long nowMs, io.shardgrid.server.core.ports.EntryConsumer consumer) {
+        long n = 0;
+        for (Map.Entry<String, Entry> e : entries.entrySet()) {
+            long expireAtMs = e.getValue().expireAtMs();
+            if (nowMs != 0 && expireAtMs != 0 && expireAtMs <= nowMs) {
+                continue;
+            }
+            byte[] key = e.getKey().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+            byte[] both = new byte[key.length + e.getValue().value().length];
+            System.arraycopy(key, 0, both, 0, key.length);
+            System.arraycopy(e.getValue().value(), 0, both, key.length, e.getValue().value().length);
+            consumer.accept(new org.agrona.concurrent.UnsafeBuffer(both), 0, key.length, key.length,
+                e.getValue().value().length, expireAtMs);
+            n++;
+        }
+        return n;
+    }
+
+    @Override
+    public boolean evict(DirectBuffer key, int keyOffset, int keyLength) {
+        evicted++;
+        return entries.remove(key(key, keyOffset, keyLength)) != null;
+    }
+
+    /** Counts evictions apart from deletes, as the real store does. */
+    int evictedCount() {
+        return evicted;
+    }
+
+    @Override
+    public int evictionCandidates(io.shardgrid.server.core.ports.EvictionPolicy policy, int sampleSize, int max,
+                                  long nowMs, io.shardgrid.server.core.ports.KeyConsumer out) {
+        int n = 0;
+        for (String key : entries.keySet()) {
+            if (n == max) {
+                break;
+            }
+            byte[] bytes = key.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+            out.accept(new org.agrona.concurrent.UnsafeBuffer(bytes), 0, bytes.length);
+            n++;
+        }
+        return n;
     }
 }
