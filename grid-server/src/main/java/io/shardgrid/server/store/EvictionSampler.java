@@ -9,6 +9,8 @@ import static io.shardgrid.server.store.EntryIndex.TOMBSTONE;
 import static io.shardgrid.server.store.SlabAllocator.offset;
 import static io.shardgrid.server.store.SlabAllocator.slabId;
 
+import io.shardgrid.server.core.ports.EvictionPolicy;
+import io.shardgrid.server.core.ports.KeyConsumer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**

@@ -15,6 +15,9 @@ import static io.shardgrid.server.store.EntryIndex.TOMBSTONE;
 import static io.shardgrid.server.store.SlabAllocator.offset;
 import static io.shardgrid.server.store.SlabAllocator.slabId;
 
+import io.shardgrid.server.core.ports.EntryConsumer;
+import io.shardgrid.server.core.ports.EvictionPolicy;
+import io.shardgrid.server.core.ports.KeyConsumer;
 import io.shardgrid.server.core.ports.PartitionStore;
 import io.shardgrid.server.core.ports.StoreStats;
 import java.lang.invoke.VarHandle;
@@ -25,8 +28,9 @@ import org.agrona.concurrent.UnsafeBuffer;
 /**
  * A {@link PartitionStore} whose keys, values and index live off-heap in Agrona buffers: an
  * {@link EntryIndex} maps key hashes to entry blocks (layout in {@link EntryDescriptor}) handed out
- * by a {@link SlabAllocator}, all charged to a node-wide {@link MemoryBudget}. Heap use does not
- * depend on the number of entries, and get and set allocate nothing.
+ * by a {@link SlabAllocator}, all charged to a node-wide {@link MemoryBudget}. No key, value or
+ * entry object lives on the heap: heap use is a few fixed arrays plus about 200 bytes per 64 KiB
+ * slab, whatever the number of entries, and get and set allocate nothing.
  *
  * <p>Design notes (concurrency). One writer, many readers, no locks.
  * <ul>
@@ -42,16 +46,19 @@ import org.agrona.concurrent.UnsafeBuffer;
  *   that was just replaced, can only produce a false miss, never a wrong hit: a hit requires the
  *   right key under a stable even version. So every free and every table rebuild bumps
  *   {@link #structureVersion}, and a reader that found nothing retries if it moved.</li>
- *
- *   <li>{@link #clear()} drops every slab, so a reader holding a reference from before it could land
- *   in the middle of a new block. Readers bound every length by the block's buffer before touching
- *   bytes and re-check {@link #clearEpoch} before returning anything.</li>
+ *   <li>When a slab is released (emptied, or by {@link #clear()}) its id may be re-carved for another
+ *   size class, so a reader holding a stale reference could land in the middle of a block. Readers
+ *   bound every length by the block's buffer before touching bytes and re-check the allocator's
+ *   layout epoch before returning anything.</li>
  * </ul>
  *
  * <p>Expired entries read as absent at once; their memory is reclaimed when the writer touches
  * the key or by {@link #sweepExpired}, which walks the index a bounded step at a time.
  */
 public final class OffHeapPartitionStore implements PartitionStore {
+    /** Largest value whose entry still fits one chunk addressed by an int. */
+    public static final int MAX_VALUE_LENGTH = Integer.MAX_VALUE - MAX_KEY_LENGTH - EntryDescriptor.HEADER_LENGTH - 64;
+
     private final int partitionId;
     private final MemoryBudget budget;
     private final EntryIndex index;
@@ -60,7 +67,6 @@ public final class OffHeapPartitionStore implements PartitionStore {
     private final UnsafeBuffer decimalScratch = new UnsafeBuffer(new byte[DecimalCodec.MAX_LENGTH]);
     private final EvictionSampler evictionSampler;
     private volatile long structureVersion;
-    private volatile int clearEpoch;
     private long keys;
     private long liveBytes;
     private long expiredCount;
@@ -96,13 +102,13 @@ public final class OffHeapPartitionStore implements PartitionStore {
 
     @Override
     public int get(DirectBuffer key, int keyOffset, int keyLength, long nowMs, MutableDirectBuffer dst, int dstOffset) {
-        checkKeyLength(keyLength);
+        checkKey(key, keyOffset, keyLength);
         return (int) read(key, keyOffset, keyLength, nowMs, dst, dstOffset);
     }
 
     @Override
     public long expireAtMs(DirectBuffer key, int keyOffset, int keyLength, long nowMs) {
-        checkKeyLength(keyLength);
+        checkKey(key, keyOffset, keyLength);
         return read(key, keyOffset, keyLength, nowMs, null, 0);
     }
 
@@ -111,7 +117,7 @@ public final class OffHeapPartitionStore implements PartitionStore {
         final int hashTag = (int) KeyHashing.hash(key, keyOffset, keyLength);
         retry:
         while (true) {
-            final int epochAtStart = clearEpoch;
+            final int epochAtStart = allocator.layoutEpoch();
             final long structureAtStart = structureVersion;
             final UnsafeBuffer table = index.publishedTable();
             final int mask = (table.capacity() / SLOT_LENGTH) - 1;
@@ -124,10 +130,11 @@ public final class OffHeapPartitionStore implements PartitionStore {
                 if (slot != TOMBSTONE && EntryIndex.hashTag(slot) == hashTag) {
                     final int ref = EntryIndex.ref(slot);
                     final UnsafeBuffer block = allocator.buffer(slabId(ref));
-                    if (block == null) {
+                    final int offset = offset(ref);
+                    if (block == null || offset + EntryDescriptor.HEADER_LENGTH > block.capacity()) {
+                        // a stale reference: its slab was released and the id reused, maybe for a smaller chunk
                         continue retry;
                     }
-                    final int offset = offset(ref);
                     final int version = block.getIntVolatile(offset + VERSION_OFFSET);
                     if ((version & 1) != 0) {
                         Thread.onSpinWait();
@@ -141,7 +148,7 @@ public final class OffHeapPartitionStore implements PartitionStore {
                         continue retry;
                     }
                     if (valueLength < 0 || entryLength(entryKeyLength, valueLength) > block.capacity() - offset) {
-                        // a reference from before clear() into a re-carved slab: not a block header
+                        // a stale reference into a re-carved slab: not a block header
                         continue retry;
                     }
                     if (entryKeyLength == keyLength
@@ -151,19 +158,24 @@ public final class OffHeapPartitionStore implements PartitionStore {
                             dst.putBytes(dstOffset, block, offset + valueOffset(keyLength), valueLength);
                         }
                         VarHandle.loadLoadFence();
-                        if (block.getIntVolatile(offset + VERSION_OFFSET) != version || clearEpoch != epochAtStart) {
+                        if (block.getIntVolatile(offset + VERSION_OFFSET) != version
+                            || allocator.layoutEpoch() != epochAtStart) {
                             continue retry;
                         }
                         if (!live) {
                             return ABSENT;
                         }
+                        if (dst == null) {
+                            return expireAtMs;
+                        }
+                        // a deadline query is not a use, as Redis's TTL does not touch the key
                         touch(block, offset, nowMs);
-                        return dst != null ? valueLength : expireAtMs;
+                        return valueLength;
                     }
                 }
                 position = (position + 1) & mask;
             }
-            if (structureVersion == structureAtStart && clearEpoch == epochAtStart) {
+            if (structureVersion == structureAtStart && allocator.layoutEpoch() == epochAtStart) {
                 return ABSENT;
             }
         }
@@ -182,8 +194,8 @@ public final class OffHeapPartitionStore implements PartitionStore {
     @Override
     public int set(DirectBuffer key, int keyOffset, int keyLength,
                    DirectBuffer value, int valueOffset, int valueLength, long expireAtMs, long nowMs) {
-        checkKeyLength(keyLength);
-        checkValueLength(valueLength);
+        checkKey(key, keyOffset, keyLength);
+        checkValue(value, valueOffset, valueLength);
         checkExpireAt(expireAtMs);
         final int hashTag = (int) KeyHashing.hash(key, keyOffset, keyLength);
         return put(findSlot(key, keyOffset, keyLength, hashTag), hashTag,
@@ -192,7 +204,7 @@ public final class OffHeapPartitionStore implements PartitionStore {
 
     @Override
     public boolean delete(DirectBuffer key, int keyOffset, int keyLength, long nowMs) {
-        checkKeyLength(keyLength);
+        checkKey(key, keyOffset, keyLength);
         final int position = findSlot(key, keyOffset, keyLength, (int) KeyHashing.hash(key, keyOffset, keyLength));
         if (position < 0) {
             return false;
@@ -209,8 +221,8 @@ public final class OffHeapPartitionStore implements PartitionStore {
     public int compareAndSet(DirectBuffer key, int keyOffset, int keyLength,
                              boolean expectAbsent, DirectBuffer expected, int expectedOffset, int expectedLength,
                              DirectBuffer value, int valueOffset, int valueLength, long expireAtMs, long nowMs) {
-        checkKeyLength(keyLength);
-        checkValueLength(valueLength);
+        checkKey(key, keyOffset, keyLength);
+        checkValue(value, valueOffset, valueLength);
         checkExpireAt(expireAtMs);
         final int hashTag = (int) KeyHashing.hash(key, keyOffset, keyLength);
         final int position = findSlot(key, keyOffset, keyLength, hashTag);
@@ -237,7 +249,7 @@ public final class OffHeapPartitionStore implements PartitionStore {
     @Override
     public int increment(DirectBuffer key, int keyOffset, int keyLength, long delta, long expireAtMsIfCreated,
                          long nowMs) {
-        checkKeyLength(keyLength);
+        checkKey(key, keyOffset, keyLength);
         checkExpireAt(expireAtMsIfCreated);
         final int hashTag = (int) KeyHashing.hash(key, keyOffset, keyLength);
         final int position = findSlot(key, keyOffset, keyLength, hashTag);
@@ -270,9 +282,9 @@ public final class OffHeapPartitionStore implements PartitionStore {
         return lastIncrementResult;
     }
 
-    /** Removes the key (live or expired) as a replicated eviction; returns whether it was held. */
+    @Override
     public boolean evict(DirectBuffer key, int keyOffset, int keyLength) {
-        checkKeyLength(keyLength);
+        checkKey(key, keyOffset, keyLength);
         final int position = findSlot(key, keyOffset, keyLength, (int) KeyHashing.hash(key, keyOffset, keyLength));
         if (position < 0) {
             return false;
@@ -282,12 +294,7 @@ public final class OffHeapPartitionStore implements PartitionStore {
         return true;
     }
 
-    /**
-     * Samples about {@code sampleSize} entries from a random point of the index and hands the
-     * {@code max} best eviction candidates under {@code policy} to {@code out}, best first; expired
-     * entries rank first. Nothing is removed: the leader replicates an EVICT for the keys it picks.
-     * Returns the number of keys passed. Writer thread only.
-     */
+    @Override
     public int evictionCandidates(EvictionPolicy policy, int sampleSize, int max, long nowMs, KeyConsumer out) {
         return evictionSampler.sample(this, policy, sampleSize, max, nowMs, out);
     }
@@ -317,10 +324,7 @@ public final class OffHeapPartitionStore implements PartitionStore {
         return freed;
     }
 
-    /**
-     * Calls {@code consumer} for every entry live at {@code nowMs} (pass 0 to include expired ones)
-     * and returns how many it visited. For snapshots; writer thread only.
-     */
+    @Override
     public long forEachEntry(long nowMs, EntryConsumer consumer) {
         final UnsafeBuffer table = index.table();
         long visited = 0;
@@ -349,7 +353,6 @@ public final class OffHeapPartitionStore implements PartitionStore {
 
     @Override
     public void clear() {
-        clearEpoch = clearEpoch + 1;
         index.clear();
         allocator.clear();
         keys = 0;
@@ -509,16 +512,22 @@ public final class OffHeapPartitionStore implements PartitionStore {
         structureVersion = structureVersion + 1;
     }
 
-    private static void checkKeyLength(int keyLength) {
+    /**
+     * Checks the arguments before anything changes: an exception thrown halfway through a write
+     * would leave an entry with an odd version that readers wait on forever.
+     */
+    private static void checkKey(DirectBuffer key, int keyOffset, int keyLength) {
         if (keyLength < 1 || keyLength > MAX_KEY_LENGTH) {
             throw new IllegalArgumentException("key length " + keyLength + " must be in [1, " + MAX_KEY_LENGTH + "]");
         }
+        key.boundsCheck(keyOffset, keyLength);
     }
 
-    private static void checkValueLength(int valueLength) {
-        if (valueLength < 0 || valueLength > Integer.MAX_VALUE - MAX_KEY_LENGTH - EntryDescriptor.HEADER_LENGTH - 64) {
-            throw new IllegalArgumentException("value length " + valueLength + " is out of range");
+    private static void checkValue(DirectBuffer value, int valueOffset, int valueLength) {
+        if (valueLength < 0 || valueLength > MAX_VALUE_LENGTH) {
+            throw new IllegalArgumentException("value length " + valueLength + " must be in [0, " + MAX_VALUE_LENGTH + "]");
         }
+        value.boundsCheck(valueOffset, valueLength);
     }
 
     private static void checkExpireAt(long expireAtMs) {

@@ -12,7 +12,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * Hands out entry blocks from 64 KiB off-heap slabs, one size class per slab, and takes them back
- * onto per-class free lists (LIFO, linked through the block's deadline field). Entries too big for
+ * onto per-slab free lists (LIFO, linked through the block's deadline field). Entries too big for
  * a slab get a chunk of their own. Every byte of a slab or chunk is reserved from the
  * {@link MemoryBudget} before it is allocated and released when it is dropped.
  *
@@ -20,14 +20,16 @@ import org.agrona.concurrent.UnsafeBuffer;
  * used, so reference 0 means "none", and the highest id is never handed out, so an all-ones slot
  * (the index's tombstone) never names a block.
  *
- * <p>Design notes. A slab keeps its size class until {@link #clear()}: block headers then sit at
- * fixed addresses for the store's life and their versions only ever grow, which is what lets
- * readers holding a stale reference detect reuse with a version check alone. The price is that free
- * blocks of one class do not serve another; that space shows up as free bytes (fragmentation),
- * bounded by each class's peak use, and is returned by clear() or a snapshot reload. Dropped slabs
- * and chunks are not freed explicitly: a reader may still be copying from one, and the reader's own
- * reference keeps the memory alive until the garbage collector's cleaner frees it. Budget
- * accounting is released at once.
+ * <p>Design notes. Each class keeps a list of its slabs with room; allocation takes the first of
+ * them, a slab that fills up leaves the list and rejoins at the tail when a block is freed. A slab
+ * whose last block is freed goes back to the budget unless it is its class's only slab with room
+ * (which avoids thrashing when one key churns), so free space is bounded by the partly used slabs
+ * and a shift in value sizes does not strand memory in old classes. A released slab id may be
+ * re-carved for another class, which puts block boundaries where a reader holding a stale
+ * reference does not expect them: {@link #layoutEpoch()} moves first, and readers check it before
+ * trusting anything they read. Dropped slabs and chunks are not freed explicitly: a reader may
+ * still be copying from one, and its reference keeps the memory alive until the garbage
+ * collector's cleaner frees it. Budget accounting is released at once.
  */
 final class SlabAllocator {
     static final int SLAB_SHIFT = 16;
@@ -36,14 +38,21 @@ final class SlabAllocator {
     static final int MAX_SLAB_ID = (1 << (Integer.SIZE - OFFSET_BITS)) - 2;
     private static final int OFFSET_MASK = (1 << OFFSET_BITS) - 1;
     private static final int ALIGNMENT = 64;
+    private static final int INITIAL_SLABS = 16;
 
     private final MemoryBudget budget;
-    private final int[] freeHead = new int[SizeClasses.COUNT];
-    private final int[] carveSlab = new int[SizeClasses.COUNT];
-    private final int[] carveOffset = new int[SizeClasses.COUNT];
+    private final int[] partialHead = new int[SizeClasses.COUNT];
+    private final int[] partialTail = new int[SizeClasses.COUNT];
     private final IntArrayList releasedIds = new IntArrayList();
-    private volatile UnsafeBuffer[] slabs = new UnsafeBuffer[16];
-    private int nextSlabId = 1;
+    private volatile UnsafeBuffer[] slabs;
+    private volatile int layoutEpoch;
+    private int[] slabClass;
+    private int[] slabFreeHead;
+    private int[] slabCarveOffset;
+    private int[] slabLiveBlocks;
+    private int[] partialNext;
+    private int[] partialPrev;
+    private int nextSlabId;
     private long allocatedBytes;
     private long slabBytes;
     private long smallBlockBytes;
@@ -51,6 +60,7 @@ final class SlabAllocator {
 
     SlabAllocator(MemoryBudget budget) {
         this.budget = budget;
+        reset();
     }
 
     static int slabId(int ref) {
@@ -69,6 +79,11 @@ final class SlabAllocator {
     UnsafeBuffer buffer(int slabId) {
         final UnsafeBuffer[] current = slabs;
         return slabId < current.length ? current[slabId] : null;
+    }
+
+    /** Moves whenever block boundaries may have changed under a stale reference. Any thread. */
+    int layoutEpoch() {
+        return layoutEpoch;
     }
 
     /**
@@ -98,16 +113,22 @@ final class SlabAllocator {
         markOdd(buffer, offset);
         final int sizeClass = sizeClass(buffer, offset);
         if (sizeClass == SizeClasses.LARGE) {
-            final int length = buffer.capacity();
-            slabs[id] = null;
-            releasedIds.addInt(id);
-            largeBytes -= length;
-            allocatedBytes -= length;
-            budget.release(length);
-        } else {
-            buffer.putInt(offset + NEXT_FREE_OFFSET, freeHead[sizeClass]);
-            freeHead[sizeClass] = ref;
-            smallBlockBytes -= SizeClasses.blockLength(sizeClass);
+            largeBytes -= buffer.capacity();
+            release(id, buffer.capacity());
+            return;
+        }
+        final boolean wasFull = isFull(id, sizeClass);
+        buffer.putInt(offset + NEXT_FREE_OFFSET, slabFreeHead[id]);
+        slabFreeHead[id] = ref;
+        slabLiveBlocks[id]--;
+        smallBlockBytes -= SizeClasses.blockLength(sizeClass);
+        if (wasFull) {
+            linkPartial(sizeClass, id);
+        }
+        if (slabLiveBlocks[id] == 0 && (partialHead[sizeClass] != id || partialNext[id] != 0)) {
+            unlinkPartial(sizeClass, id);
+            slabBytes -= SLAB_BYTES;
+            release(id, SLAB_BYTES);
         }
     }
 
@@ -121,24 +142,21 @@ final class SlabAllocator {
         return allocatedBytes;
     }
 
-    /** Slab bytes not in a live block: free-list blocks, uncarved slab space and slab tails. */
+    /** Slab bytes not in a live block: free blocks, uncarved slab space and slab tails. */
     long freeBytes() {
         return slabBytes - smallBlockBytes;
     }
 
+    /** Slabs and chunks currently held. */
+    int slabCount() {
+        return nextSlabId - 1 - releasedIds.size();
+    }
+
     /** Drops every slab and chunk and returns their bytes to the budget. Writer thread only. */
     void clear() {
+        layoutEpoch = layoutEpoch + 1;
         budget.release(allocatedBytes);
-        slabs = new UnsafeBuffer[16];
-        Arrays.fill(freeHead, 0);
-        Arrays.fill(carveSlab, 0);
-        Arrays.fill(carveOffset, 0);
-        releasedIds.clear();
-        nextSlabId = 1;
-        allocatedBytes = 0;
-        slabBytes = 0;
-        smallBlockBytes = 0;
-        largeBytes = 0;
+        reset();
     }
 
     static void markOdd(UnsafeBuffer buffer, int offset) {
@@ -150,29 +168,59 @@ final class SlabAllocator {
         VarHandle.storeStoreFence();
     }
 
+    private void reset() {
+        slabs = new UnsafeBuffer[INITIAL_SLABS];
+        slabClass = new int[INITIAL_SLABS];
+        slabFreeHead = new int[INITIAL_SLABS];
+        slabCarveOffset = new int[INITIAL_SLABS];
+        slabLiveBlocks = new int[INITIAL_SLABS];
+        partialNext = new int[INITIAL_SLABS];
+        partialPrev = new int[INITIAL_SLABS];
+        Arrays.fill(partialHead, 0);
+        Arrays.fill(partialTail, 0);
+        releasedIds.clear();
+        nextSlabId = 1;
+        allocatedBytes = 0;
+        slabBytes = 0;
+        smallBlockBytes = 0;
+        largeBytes = 0;
+    }
+
     private int allocateSmall(int sizeClass) {
         final int blockLength = SizeClasses.blockLength(sizeClass);
-        int ref = freeHead[sizeClass];
-        if (ref != 0) {
-            freeHead[sizeClass] = slabs[slabId(ref)].getInt(offset(ref) + NEXT_FREE_OFFSET);
-        } else {
-            if (carveSlab[sizeClass] == 0 || carveOffset[sizeClass] + blockLength > SLAB_BYTES) {
-                final int id = newChunk(SLAB_BYTES);
-                if (id == 0) {
-                    return 0;
-                }
-                slabBytes += SLAB_BYTES;
-                carveSlab[sizeClass] = id;
-                carveOffset[sizeClass] = 0;
+        int id = partialHead[sizeClass];
+        if (id == 0) {
+            id = newChunk(SLAB_BYTES);
+            if (id == 0) {
+                return 0;
             }
-            ref = ref(carveSlab[sizeClass], carveOffset[sizeClass]);
-            carveOffset[sizeClass] += blockLength;
-            final UnsafeBuffer slab = slabs[slabId(ref)];
+            slabBytes += SLAB_BYTES;
+            slabClass[id] = sizeClass;
+            slabFreeHead[id] = 0;
+            slabCarveOffset[id] = 0;
+            slabLiveBlocks[id] = 0;
+            linkPartial(sizeClass, id);
+        }
+        final UnsafeBuffer slab = slabs[id];
+        int ref = slabFreeHead[id];
+        if (ref != 0) {
+            slabFreeHead[id] = slab.getInt(offset(ref) + NEXT_FREE_OFFSET);
+        } else {
+            ref = ref(id, slabCarveOffset[id]);
+            slabCarveOffset[id] += blockLength;
             markOdd(slab, offset(ref));
             slab.putShort(offset(ref) + SIZE_CLASS_OFFSET, (short) sizeClass);
         }
+        slabLiveBlocks[id]++;
         smallBlockBytes += blockLength;
+        if (isFull(id, sizeClass)) {
+            unlinkPartial(sizeClass, id);
+        }
         return ref;
+    }
+
+    private boolean isFull(int id, int sizeClass) {
+        return slabFreeHead[id] == 0 && slabCarveOffset[id] + SizeClasses.blockLength(sizeClass) > SLAB_BYTES;
     }
 
     private int allocateLarge(long entryLength) {
@@ -182,6 +230,7 @@ final class SlabAllocator {
             return 0;
         }
         largeBytes += length;
+        slabClass[id] = SizeClasses.LARGE;
         final UnsafeBuffer chunk = slabs[id];
         markOdd(chunk, 0);
         chunk.putShort(SIZE_CLASS_OFFSET, (short) SizeClasses.LARGE);
@@ -200,11 +249,56 @@ final class SlabAllocator {
         }
         UnsafeBuffer[] current = slabs;
         if (id >= current.length) {
-            current = Arrays.copyOf(current, Math.min(current.length * 2, MAX_SLAB_ID + 1));
+            final int newLength = Math.min(current.length * 2, MAX_SLAB_ID + 1);
+            slabClass = Arrays.copyOf(slabClass, newLength);
+            slabFreeHead = Arrays.copyOf(slabFreeHead, newLength);
+            slabCarveOffset = Arrays.copyOf(slabCarveOffset, newLength);
+            slabLiveBlocks = Arrays.copyOf(slabLiveBlocks, newLength);
+            partialNext = Arrays.copyOf(partialNext, newLength);
+            partialPrev = Arrays.copyOf(partialPrev, newLength);
+            current = Arrays.copyOf(current, newLength);
             slabs = current;
         }
         current[id] = new UnsafeBuffer(BufferUtil.allocateDirectAligned(length, ALIGNMENT));
         allocatedBytes += length;
         return id;
+    }
+
+    private void release(int id, int length) {
+        // before the id can be re-carved: readers must learn that block boundaries may have moved
+        layoutEpoch = layoutEpoch + 1;
+        slabs[id] = null;
+        releasedIds.addInt(id);
+        allocatedBytes -= length;
+        budget.release(length);
+    }
+
+    private void linkPartial(int sizeClass, int id) {
+        final int tail = partialTail[sizeClass];
+        partialPrev[id] = tail;
+        partialNext[id] = 0;
+        if (tail == 0) {
+            partialHead[sizeClass] = id;
+        } else {
+            partialNext[tail] = id;
+        }
+        partialTail[sizeClass] = id;
+    }
+
+    private void unlinkPartial(int sizeClass, int id) {
+        final int prev = partialPrev[id];
+        final int next = partialNext[id];
+        if (prev == 0) {
+            partialHead[sizeClass] = next;
+        } else {
+            partialNext[prev] = next;
+        }
+        if (next == 0) {
+            partialTail[sizeClass] = prev;
+        } else {
+            partialPrev[next] = prev;
+        }
+        partialPrev[id] = 0;
+        partialNext[id] = 0;
     }
 }

@@ -32,7 +32,7 @@ public final class StoreSnapshotReader {
     private int limit;
 
     /** Clears {@code store}, loads the snapshot and returns the number of entries loaded. */
-    public long read(InputStream in, OffHeapPartitionStore store) throws IOException {
+    public long read(InputStream in, PartitionStore store) throws IOException {
         store.clear();
         this.in = in;
         crc.reset();
@@ -48,7 +48,7 @@ public final class StoreSnapshotReader {
         }
     }
 
-    private long load(OffHeapPartitionStore store) throws IOException {
+    private long load(PartitionStore store) throws IOException {
         readFully(HEADER_LENGTH);
         final int magic = record.getInt(0, ByteOrder.LITTLE_ENDIAN);
         if (magic != MAGIC) {

@@ -6,6 +6,8 @@ import static io.shardgrid.server.store.SnapshotDescriptor.MAGIC;
 import static io.shardgrid.server.store.SnapshotDescriptor.RECORD_HEADER_LENGTH;
 import static io.shardgrid.server.store.SnapshotDescriptor.STAGING_BYTES;
 
+import io.shardgrid.server.core.ports.EntryConsumer;
+import io.shardgrid.server.core.ports.PartitionStore;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -19,10 +21,11 @@ import org.agrona.concurrent.UnsafeBuffer;
  * format through one fixed staging buffer, so memory use does not grow with the partition. Runs on
  * the store's writer thread; reusable, not thread-safe.
  */
-public final class StoreSnapshotWriter implements EntryConsumer {
+public final class StoreSnapshotWriter {
     private final byte[] staging = new byte[STAGING_BYTES];
     private final UnsafeBuffer stagingBuffer = new UnsafeBuffer(staging);
     private final CRC32C crc = new CRC32C();
+    private final EntryConsumer recordWriter = this::writeRecord;
     private OutputStream out;
     private int position;
 
@@ -30,7 +33,7 @@ public final class StoreSnapshotWriter implements EntryConsumer {
      * Writes every entry live at {@code nowMs} (0 includes expired ones) and returns how many were
      * written. The stream is flushed, not closed.
      */
-    public long write(OffHeapPartitionStore store, long nowMs, OutputStream out) throws IOException {
+    public long write(PartitionStore store, long nowMs, OutputStream out) throws IOException {
         this.out = out;
         crc.reset();
         position = 0;
@@ -41,7 +44,7 @@ public final class StoreSnapshotWriter implements EntryConsumer {
             putInt(0);
             final long count;
             try {
-                count = store.forEachEntry(nowMs, this);
+                count = store.forEachEntry(nowMs, recordWriter);
             } catch (UncheckedIOException e) {
                 throw e.getCause();
             }
@@ -58,9 +61,8 @@ public final class StoreSnapshotWriter implements EntryConsumer {
         }
     }
 
-    @Override
-    public void accept(DirectBuffer buffer, int keyOffset, int keyLength, int valueOffset, int valueLength,
-                       long expireAtMs) {
+    private void writeRecord(DirectBuffer buffer, int keyOffset, int keyLength, int valueOffset, int valueLength,
+                             long expireAtMs) {
         try {
             if (position + RECORD_HEADER_LENGTH > STAGING_BYTES) {
                 flush();

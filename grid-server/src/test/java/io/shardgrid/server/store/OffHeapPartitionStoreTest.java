@@ -13,6 +13,8 @@ import static io.shardgrid.server.store.StoreTestSupport.set;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.shardgrid.server.core.ports.EvictionPolicy;
+
 import io.shardgrid.server.core.ports.StoreStats;
 import java.util.ArrayList;
 import java.util.List;
@@ -171,6 +173,27 @@ class OffHeapPartitionStoreTest {
     }
 
     @Test
+    void emptiedSlabsGoBackToTheBudgetSoAShiftInValueSizesStrandsNoMemory() {
+        for (int i = 0; i < 5000; i++) {
+            set(store, "key-" + i, "a".repeat(100), 0, 0);
+        }
+        final long slabBytesAtPeak = store.stats().allocatedBytes() - store.index().allocatedBytes();
+        assertThat(slabBytesAtPeak).isGreaterThan(10L * SlabAllocator.SLAB_BYTES);
+        for (int i = 0; i < 5000; i++) {
+            delete(store, "key-" + i, 0);
+        }
+        // one slab with room stays per class, so a single churning key does not thrash
+        assertThat(store.allocator().slabCount()).isEqualTo(1);
+        assertThat(store.stats().allocatedBytes() - store.index().allocatedBytes()).isEqualTo(SlabAllocator.SLAB_BYTES);
+        for (int i = 0; i < 5000; i++) {
+            set(store, "key-" + i, "b".repeat(300), 0, 0);
+        }
+        final StoreStats stats = store.stats();
+        assertThat(stats.fragmentation()).isLessThan(0.05);
+        assertThat(budget.usedBytes()).isEqualTo(stats.allocatedBytes());
+    }
+
+    @Test
     void evictionCandidatesPreferIdleKeysUnderLruAndEvictCounts() {
         for (int i = 0; i < 100; i++) {
             set(store, "key-" + i, "v", 0, 0);
@@ -216,6 +239,8 @@ class OffHeapPartitionStoreTest {
         assertThatThrownBy(() -> store.set(key, 0, 1, key, 0, 1, -5, 0))
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-5");
         assertThatThrownBy(() -> new MemoryBudget(-1)).hasMessageContaining("-1");
+        assertThatThrownBy(() -> store.set(key, 0, 1, key, 0, 2, 0, 0)).isInstanceOf(IndexOutOfBoundsException.class);
+        assertThat(store.size()).isZero();
         assertThatThrownBy(() -> store.sweepExpired(0, -3)).hasMessageContaining("-3");
     }
 }

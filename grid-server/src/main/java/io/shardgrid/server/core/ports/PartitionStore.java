@@ -74,6 +74,27 @@ public interface PartitionStore extends AutoCloseable {
      */
     int sweepExpired(long nowMs, int maxEntries);
 
+    /**
+     * Removes the key, live or expired, as the leader's replicated eviction and counts it in
+     * {@link StoreStats#evictedCount()}. Returns whether the key was held. Writer thread only.
+     */
+    boolean evict(DirectBuffer key, int keyOffset, int keyLength);
+
+    /**
+     * Samples about {@code sampleSize} entries and passes the {@code max} best eviction candidates
+     * under {@code policy} to {@code out}, best first (expired entries first). Nothing is removed:
+     * the leader replicates an EVICT for the keys it picks. {@code out} sees a view into store
+     * memory and must not mutate the store. Returns the number of keys passed. Writer thread only.
+     */
+    int evictionCandidates(EvictionPolicy policy, int sampleSize, int max, long nowMs, KeyConsumer out);
+
+    /**
+     * Calls {@code consumer} for every entry live at {@code nowMs} (0 includes expired ones) and
+     * returns how many it visited; {@code consumer} must not mutate the store. For snapshots; writer
+     * thread only.
+     */
+    long forEachEntry(long nowMs, EntryConsumer consumer);
+
     /** Live and expired-but-not-yet-freed entries. */
     long size();
 

@@ -1,4 +1,4 @@
-package io.shardgrid.server.store;
+package io.shardgrid.server.core.ports;
 
 import org.agrona.DirectBuffer;
 

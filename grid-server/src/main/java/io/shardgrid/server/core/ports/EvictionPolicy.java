@@ -1,6 +1,6 @@
-package io.shardgrid.server.store;
+package io.shardgrid.server.core.ports;
 
-/** How {@link OffHeapPartitionStore#evictionCandidates} ranks sampled entries. */
+/** How {@link PartitionStore#evictionCandidates} ranks sampled entries. */
 public enum EvictionPolicy {
     /** Least recently read or written first (clock of about one second). */
     LRU,
