@@ -14,6 +14,7 @@ public final class Partitioner {
     public static final int MAX_PARTITIONS = 1 << 16;
 
     private static final LongHashFunction XX3 = LongHashFunction.xx3();
+    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[256]);
 
     private final int partitionCount;
     private final int shift;
@@ -39,9 +40,23 @@ public final class Partitioner {
         return XX3.hashBytes(key, offset, length);
     }
 
-    /** Hashes the remaining bytes of {@code key} without moving its position. */
+    /**
+     * Hashes the remaining bytes of {@code key} without moving its position. Direct and read-only
+     * buffers are copied into a per-thread scratch array first: the hashing library reads direct
+     * buffers through JDK internals that a client application should not have to export.
+     */
     public static long hash(ByteBuffer key) {
-        return XX3.hashBytes(key);
+        int length = key.remaining();
+        if (key.hasArray()) {
+            return XX3.hashBytes(key.array(), key.arrayOffset() + key.position(), length);
+        }
+        byte[] scratch = SCRATCH.get();
+        if (scratch.length < length) {
+            scratch = new byte[Math.max(length, scratch.length * 2)];
+            SCRATCH.set(scratch);
+        }
+        key.get(key.position(), scratch, 0, length);
+        return XX3.hashBytes(scratch, 0, length);
     }
 
     public int partitionOf(byte[] key) {

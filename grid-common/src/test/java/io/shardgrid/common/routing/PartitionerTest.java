@@ -20,6 +20,11 @@ class PartitionerTest {
         int p = partitioner.partitionOf(key);
         assertThat(p).isBetween(0, (1 << log2P) - 1);
         assertThat(partitioner.partitionOf(ByteBuffer.wrap(key))).isEqualTo(p);
+        ByteBuffer direct = ByteBuffer.allocateDirect(key.length + 5).position(5);
+        direct.put(key).position(5);
+        assertThat(partitioner.partitionOf(direct)).isEqualTo(p);
+        assertThat(direct.position()).isEqualTo(5);
+        assertThat(partitioner.partitionOf(ByteBuffer.wrap(key).asReadOnlyBuffer())).isEqualTo(p);
         byte[] padded = new byte[key.length + 3];
         System.arraycopy(key, 0, padded, 2, key.length);
         assertThat(partitioner.partitionOf(padded, 2, key.length)).isEqualTo(p);
