@@ -19,8 +19,9 @@ public final class ServerCommand implements Callable<Integer> {
     @Option(names = {"--http-addr", "-http_addr"}, description = "HTTP API host:port (default: ${DEFAULT-VALUE}).")
     String httpAddr = ServerConfig.DEFAULT_HTTP_ADDRESS;
 
-    @Option(names = {"--grpc-addr", "-grpc_addr"}, description = "gRPC API host:port (default: ${DEFAULT-VALUE}).")
-    String grpcAddr = ServerConfig.DEFAULT_GRPC_ADDRESS;
+    @Option(names = {"--grpc-addr", "-grpc_addr"},
+        description = "gRPC API host:port (default: the HTTP host, HTTP port + 1010: 8080 -> 9090, 8081 -> 9091).")
+    String grpcAddr;
 
     @Option(names = {"--raft-addr", "-raft_addr"}, description = "Raft transport host:port (default: ${DEFAULT-VALUE}).")
     String raftAddr = ServerConfig.DEFAULT_RAFT_ADDRESS;
@@ -59,7 +60,7 @@ public final class ServerCommand implements Callable<Integer> {
 
     ServerConfig toConfig() {
         ServerConfig d = ServerConfig.defaults();
-        return new ServerConfig(nodeId, httpAddr, grpcAddr, raftAddr, dataDir, bootstrap, join, partitions, replication,
+        return new ServerConfig(nodeId, httpAddr, grpcAddr != null ? grpcAddr : ServerConfig.grpcBesideHttp(httpAddr), raftAddr, dataDir, bootstrap, join, partitions, replication,
             parseBytes(memory), durability, new Limits(maxKeyBytes, maxValueBytes), d.maxBatchOps(),
             d.maxBatchBytes(), d.maxQueuedWrites(), d.requestTimeout(), adminToken, d.snapshotEveryEntries(),
             d.logSegmentBytes());

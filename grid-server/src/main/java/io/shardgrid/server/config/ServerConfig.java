@@ -163,6 +163,20 @@ public record ServerConfig(
         return a;
     }
 
+    /**
+     * The gRPC address used when none is given: the HTTP host with the HTTP port + 1010, so the
+     * seed's walkthrough (three nodes differing only in -http_addr) needs no new flag.
+     */
+    public static String grpcBesideHttp(String httpAddress) {
+        String http = normalize(httpAddress, "http address");
+        int port = port(http) + 1010;
+        if (port > 65_535) {
+            throw new IllegalArgumentException("http address '" + httpAddress + "' leaves no room for a gRPC port "
+                + "at +1010; give --grpc-addr");
+        }
+        return host(http) + ":" + port;
+    }
+
     public static String host(String address) {
         return address.substring(0, address.lastIndexOf(':'));
     }

@@ -1,0 +1,54 @@
+package io.shardgrid.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.shardgrid.server.config.Durability;
+import io.shardgrid.server.config.ServerConfig;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class ServerCommandTest {
+
+    private static ServerConfig parse(String... args) {
+        ServerCommand command = new ServerCommand();
+        new CommandLine(command).parseArgs(args);
+        return command.toConfig();
+    }
+
+    @Test
+    void theSeedsFlagsWorkVerbatim() {
+        ServerConfig c = parse("-node_id", "node2", "-http_addr", ":8082", "-raft_addr", ":11002",
+            "-raft_dir", "raft_node2", "-join", "localhost:8081");
+        assertThat(c.nodeId()).isEqualTo("node2");
+        assertThat(c.httpAddress()).isEqualTo("127.0.0.1:8082");
+        assertThat(c.grpcAddress()).isEqualTo("127.0.0.1:9092");
+        assertThat(c.raftAddress()).isEqualTo("127.0.0.1:11002");
+        assertThat(c.dataDir()).isEqualTo(Path.of("raft_node2"));
+        assertThat(c.join()).isEqualTo("localhost:8081");
+        assertThat(parse("-bootstrap").bootstrap()).isTrue();
+    }
+
+    @Test
+    void longFlagsSetEveryField() {
+        ServerConfig c = parse("--node-id", "a", "--http-addr", "0.0.0.0:8080", "--grpc-addr", "0.0.0.0:7000",
+            "--raft-addr", "10.0.0.1:11000", "--data-dir", "/var/lib/grid", "--bootstrap", "--partitions", "128",
+            "--replication", "5", "--memory", "2g", "--durability", "async", "--admin-token", "s3cret");
+        assertThat(c.grpcAddress()).isEqualTo("0.0.0.0:7000");
+        assertThat(c.partitions()).isEqualTo(128);
+        assertThat(c.replication()).isEqualTo(5);
+        assertThat(c.memoryBytes()).isEqualTo(2L << 30);
+        assertThat(c.durability()).isEqualTo(Durability.ASYNC);
+        assertThat(c.adminToken()).isEqualTo("s3cret");
+    }
+
+    @Test
+    void badValuesAreNamedInTheError() {
+        assertThatThrownBy(() -> parse("--partitions", "48")).hasMessageContaining("partitions 48");
+        assertThatThrownBy(() -> parse("--memory", "lots")).hasMessageContaining("memory 'lots'");
+        assertThatThrownBy(() -> parse("--http-addr", "nohostport")).hasMessageContaining("'nohostport' must be host:port");
+        assertThatThrownBy(() -> parse("--bootstrap", "--join", "x:1")).hasMessageContaining("exclusive");
+        assertThatThrownBy(() -> parse("--node-id", "bad id")).hasMessageContaining("node id 'bad id'");
+    }
+}
