@@ -14,6 +14,11 @@ public final class GridMain implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new GridMain()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command tree with the parsing rules every entry point shares. */
+    static CommandLine commandLine() {
+        return new CommandLine(new GridMain()).setCaseInsensitiveEnumValuesAllowed(true);
     }
 }

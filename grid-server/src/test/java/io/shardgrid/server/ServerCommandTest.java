@@ -13,7 +13,7 @@ class ServerCommandTest {
 
     private static ServerConfig parse(String... args) {
         ServerCommand command = new ServerCommand();
-        new CommandLine(command).parseArgs(args);
+        new CommandLine(command).setCaseInsensitiveEnumValuesAllowed(true).parseArgs(args);
         return command.toConfig();
     }
 
