@@ -21,7 +21,7 @@ for _ in $(seq 1 1200); do
   sleep 0.5
 done
 grep "is ready in" "$DIR/launcher.out"
-sleep 10   # let leadership transfers and first snapshots settle
+sleep 10   # let the first snapshots and heartbeats settle
 
 PIDS=$(pgrep -P $LAUNCHER)
 declare -A before

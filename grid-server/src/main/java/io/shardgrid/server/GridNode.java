@@ -32,6 +32,7 @@ public final class GridNode implements AutoCloseable {
     private final ExecutorService adminExecutor;
     private GrpcApi grpc;
     private HttpApi http;
+    private volatile boolean membershipSettled;
 
     public GridNode(ServerConfig config) throws IOException {
         this.config = config;
@@ -53,7 +54,7 @@ public final class GridNode implements AutoCloseable {
             raft::mapEpoch);
         AdminTokenInterceptor adminToken = new AdminTokenInterceptor(config.adminToken());
         grpc = new GrpcApi(config, service, raft, membership, metrics, adminToken, adminExecutor).start();
-        http = new HttpApi(config, service, raft, membership, metrics, adminToken);
+        http = new HttpApi(config, service, raft, membership, metrics, adminToken, () -> membershipSettled);
         http.start();
         LOG.info("{}: gRPC API on {}", config.nodeId(), config.grpcAddress());
         if (config.bootstrap()) {
@@ -61,6 +62,7 @@ public final class GridNode implements AutoCloseable {
         } else if (!config.join().isEmpty() && !raft.hasGroups()) {
             new JoinClient(config).join(config.join());
         }
+        membershipSettled = true;
         return this;
     }
 

@@ -30,6 +30,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,10 +55,12 @@ public final class HttpApi implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor;
     private final HttpClient forwarder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final BooleanSupplier membershipSettled;
 
     public HttpApi(ServerConfig config, GridService grid, RatisNode node, Membership membership, GridMetrics metrics,
-                   AdminTokenInterceptor adminToken) throws IOException {
+                   AdminTokenInterceptor adminToken, BooleanSupplier membershipSettled) throws IOException {
         this.config = config;
+        this.membershipSettled = membershipSettled;
         this.grid = grid;
         this.node = node;
         this.membership = membership;
@@ -198,6 +201,9 @@ public final class HttpApi implements AutoCloseable {
 
     /** Ready once the node has a map and every local replica knows its leader and has applied what it knows committed. */
     private String notReadyReason() {
+        if (!membershipSettled.getAsBoolean()) {
+            return "bootstrapping or joining the cluster";
+        }
         if (node.map() == null) {
             return "no partition map yet";
         }
