@@ -20,6 +20,7 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.SetConfigurationRequest;
 import org.apache.ratis.protocol.exceptions.AlreadyExistsException;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.util.TimeDuration;
@@ -84,7 +85,7 @@ public final class Membership {
         if (known == null || !known.equals(joiner)) {
             map = update(m -> m.withNode(joiner));
         }
-        addToGroupIfRoom(GroupIds.META_GROUP, metaPeers(map), joiner, META_VOTERS);
+        addToMeta(joiner, map);
         for (int p = 0; p < map.partitionCount(); p++) {
             PartitionAssignment a = readMap().partition(p);
             if (a.replicas().contains(joiner.nodeId()) || a.replicas().size() >= map.replicationFactor()) {
@@ -179,6 +180,43 @@ public final class Membership {
                 throw new IOException("meta group refused the map: " + reply.getException());
             }
             return MetaStateMachine.installed(reply.getMessage());
+        }
+    }
+
+    /**
+     * Makes {@code joiner} a meta voter while there are fewer than {@value #META_VOTERS}, else a
+     * non-voting listener: every node then holds a replica of the map and serves it, while the
+     * meta group's quorum stays small.
+     */
+    private void addToMeta(NodeDescriptor joiner, PartitionMap map) throws IOException {
+        List<RaftPeer> voters = metaPeers(map);
+        List<RaftPeer> listeners = node.metaListeners();
+        RaftPeer newPeer = peer(joiner);
+        boolean known = voters.stream().anyMatch(p -> p.getId().equals(newPeer.getId()))
+            || listeners.stream().anyMatch(p -> p.getId().equals(newPeer.getId()));
+        if (known) {
+            return;
+        }
+        if (voters.size() < META_VOTERS) {
+            addToGroupIfRoom(GroupIds.META_GROUP, voters, joiner, META_VOTERS);
+            return;
+        }
+        List<RaftPeer> nextListeners = new ArrayList<>(listeners);
+        nextListeners.add(newPeer);
+        List<RaftPeer> everyone = new ArrayList<>(voters);
+        everyone.addAll(nextListeners);
+        try (RaftClient client = client(GroupIds.META_GROUP, voters)) {
+            try {
+                client.getGroupManagementApi(newPeer.getId()).add(RaftGroup.valueOf(GroupIds.META_GROUP, everyone));
+            } catch (AlreadyExistsException e) {
+                LOG.debug("{}: {} already hosts the meta group", selfId(), joiner.nodeId());
+            }
+            RaftClientReply reply = client.admin().setConfiguration(SetConfigurationRequest.Arguments.newBuilder()
+                .setServersInNewConf(voters).setListenersInNewConf(nextListeners).build());
+            if (!reply.isSuccess()) {
+                throw new IOException("could not add " + joiner.nodeId() + " to the meta group as a listener: "
+                    + reply.getException());
+            }
         }
     }
 

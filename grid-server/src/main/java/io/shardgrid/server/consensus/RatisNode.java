@@ -27,6 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -182,6 +183,12 @@ public final class RatisNode implements ConsensusGroups, Closeable {
     List<RaftPeer> metaPeers() {
         RaftServer.Division d = division(GroupIds.META_GROUP);
         return d == null ? List.of() : new ArrayList<>(d.getRaftConf().getCurrentPeers());
+    }
+
+    /** The meta group's non-voting listeners as this node sees them. */
+    List<RaftPeer> metaListeners() {
+        RaftServer.Division d = division(GroupIds.META_GROUP);
+        return d == null ? List.of() : new ArrayList<>(d.getRaftConf().getCurrentPeers(RaftPeerRole.LISTENER));
     }
 
     private StateMachine newStateMachine(RaftGroupId groupId) {

@@ -75,9 +75,9 @@ public final class HttpApi implements AutoCloseable {
         this.server = HttpServer.create(new InetSocketAddress(ServerConfig.host(config.httpAddress()),
             ServerConfig.port(config.httpAddress())), 128);
         server.setExecutor(executor);
-        server.createContext("/set", ex -> handle(ex, e -> retrying(e, this::set)));
-        server.createContext("/get", ex -> handle(ex, e -> retrying(e, this::get)));
-        server.createContext("/delete", ex -> handle(ex, e -> retrying(e, this::delete)));
+        server.createContext("/set", ex -> handle(ex, e -> retrying(e, "http_set", this::set)));
+        server.createContext("/get", ex -> handle(ex, e -> retrying(e, "http_get", this::get)));
+        server.createContext("/delete", ex -> handle(ex, e -> retrying(e, "http_delete", this::delete)));
         server.createContext("/join", ex -> handle(ex, this::join));
         server.createContext("/metrics", ex -> handle(ex, this::metrics));
         server.createContext("/health/live", ex -> handle(ex, e -> reply(e, 200, "live")));
@@ -120,11 +120,13 @@ public final class HttpApi implements AutoCloseable {
      * A curl user cannot follow a leader hint, so while leadership moves (an election, a transfer)
      * the node retries the idempotent call itself, re-resolving the leader, until the deadline.
      */
-    private void retrying(HttpExchange ex, Handler call) throws Exception {
-        long deadlineNs = System.nanoTime() + config.requestTimeout().toNanos();
+    private void retrying(HttpExchange ex, String op, Handler call) throws Exception {
+        long startNs = System.nanoTime();
+        long deadlineNs = startNs + config.requestTimeout().toNanos();
         while (true) {
             try {
                 call.handle(ex);
+                metrics.request(op, GridErrorCode.OK, startNs);
                 return;
             } catch (Exception e) {
                 GridException g = e instanceof GridException ge ? ge : GrpcErrors.toGrid(e);
@@ -132,6 +134,7 @@ public final class HttpApi implements AutoCloseable {
                 // A forwarded request answers at once; the node that forwarded it does the retrying.
                 boolean forwarded = ex.getRequestHeaders().containsKey(FORWARDED);
                 if (!moving || forwarded || System.nanoTime() > deadlineNs) {
+                    metrics.request(op, g.code(), startNs);
                     throw g;
                 }
                 Thread.sleep(50);
@@ -149,7 +152,6 @@ public final class HttpApi implements AutoCloseable {
         }
         WriteResult result = grid.write(WriteCommand.set(key, value, ttlMs)).join();
         GridDataService.requireOk(result);
-        metrics.request("http_set", GridErrorCode.OK, System.nanoTime());
         reply(ex, 200, "ok");
     }
 

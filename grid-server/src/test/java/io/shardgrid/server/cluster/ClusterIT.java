@@ -230,6 +230,26 @@ class ClusterIT {
         assertThat(cluster.node(2).raft().snapshotInstalls()).isPositive();
     }
 
+    @Test
+    void aFourthNodeHoldsTheMapAsAMetaListenerAndServesBothApis() throws Exception {
+        startCluster(4, 20_000);
+        PartitionMap fromFourth;
+        try (TestRoutingClient viaFourth = new TestRoutingClient(List.of(cluster.config(4).grpcAddress()))) {
+            fromFourth = viaFourth.refreshMap();
+        }
+        assertThat(fromFourth.nodes()).containsOnlyKeys("n1", "n2", "n3", "n4");
+        assertThat(fromFourth.partitions()).allSatisfy(p -> assertThat(p.replicas()).hasSize(3).doesNotContain("n4"));
+        assertThat(cluster.node(4).raft().hostedPartitions()).isEmpty();
+        HttpClient http = HttpClient.newHttpClient();
+        String n4 = cluster.config(4).httpAddress();
+        assertThat(httpGet(http, n4, "/set?key=via4&value=yes").body()).isEqualTo("ok");
+        assertThat(httpGet(http, n4, "/get?key=via4").body()).isEqualTo("yes");
+        assertThat(client.get("via4")).contains("yes");
+        // The listener follows later map changes too.
+        long epoch = cluster.node(1).membership().update(m -> m.withNode(m.nodes().get("n4"))).epoch();
+        await().atMost(Duration.ofSeconds(10)).until(() -> cluster.node(4).raft().mapEpoch() == epoch);
+    }
+
     private static HttpResponse<String> httpGet(HttpClient http, String address, String pathAndQuery) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create("http://" + address + pathAndQuery)).build(),
             HttpResponse.BodyHandlers.ofString());
