@@ -61,6 +61,7 @@ public final class RatisNode implements ConsensusGroups, Closeable {
     private final MetaStateMachine meta = new MetaStateMachine();
     private final Map<Integer, PartitionStateMachine> partitions = new ConcurrentHashMap<>();
     private final Map<Integer, PartitionWriteBatcher> batchers = new ConcurrentHashMap<>();
+    private final Map<Integer, ReadBarrier> readBarriers = new ConcurrentHashMap<>();
     private final ExecutorService batchExecutor;
     private volatile PartitionMap remoteMap;
     private final Partitioner configuredPartitioner;
@@ -299,6 +300,10 @@ public final class RatisNode implements ConsensusGroups, Closeable {
 
     @Override
     public CompletableFuture<Void> readBarrier(int partitionId) {
+        return readBarriers.computeIfAbsent(partitionId, p -> new ReadBarrier(() -> readIndexRound(p))).await();
+    }
+
+    private CompletableFuture<Void> readIndexRound(int partitionId) {
         RaftClientRequest request = request(GroupIds.partition(partitionId), Message.EMPTY,
             RaftClientRequest.readRequestType());
         return submit(request).thenApply(reply -> {

@@ -7,10 +7,10 @@ import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.shardgrid.common.error.GridErrorCode;
 import io.shardgrid.server.consensus.RatisNode;
-import io.shardgrid.server.core.ports.StoreStats;
 import io.shardgrid.server.store.MemoryBudget;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.util.function.IntToDoubleFunction;
 
 /**
  * This node's Prometheus metrics: requests and their latency by operation and outcome, store
@@ -34,44 +34,27 @@ public final class GridMetrics {
         GaugeWithCallback.builder().name("shardgrid_store_budget_capacity_bytes")
             .help("This node's off-heap memory budget")
             .callback(cb -> cb.call(budget.capacityBytes())).register(registry);
-        GaugeWithCallback.builder().name("shardgrid_store_keys").help("Keys held, per partition replica")
-            .labelNames("partition")
-            .callback(cb -> {
-                for (int p : node.hostedPartitions()) {
-                    StoreStats s = node.store(p).stats();
-                    cb.call(s.keys(), Integer.toString(p));
-                }
-            }).register(registry);
-        GaugeWithCallback.builder().name("shardgrid_store_live_bytes").help("Key and value bytes, per partition replica")
-            .labelNames("partition")
-            .callback(cb -> {
-                for (int p : node.hostedPartitions()) {
-                    cb.call(node.store(p).stats().liveBytes(), Integer.toString(p));
-                }
-            }).register(registry);
-        GaugeWithCallback.builder().name("shardgrid_partition_leader")
-            .help("1 if this node leads the partition, else 0").labelNames("partition")
-            .callback(cb -> {
-                for (int p : node.hostedPartitions()) {
-                    cb.call(node.isLeader(p) ? 1 : 0, Integer.toString(p));
-                }
-            }).register(registry);
-        GaugeWithCallback.builder().name("shardgrid_raft_commit_index")
-            .help("Raft commit index known to this replica").labelNames("partition")
-            .callback(cb -> {
-                for (int p : node.hostedPartitions()) {
-                    cb.call(node.commitIndex(p), Integer.toString(p));
-                }
-            }).register(registry);
-        GaugeWithCallback.builder().name("shardgrid_raft_applied_index")
-            .help("Raft index applied to this replica's store").labelNames("partition")
-            .callback(cb -> {
-                for (int p : node.hostedPartitions()) {
-                    cb.call(node.appliedIndex(p), Integer.toString(p));
-                }
-            }).register(registry);
+        perPartition(node, "shardgrid_store_keys", "Keys held, per partition replica",
+            p -> node.store(p).stats().keys());
+        perPartition(node, "shardgrid_store_live_bytes", "Key and value bytes, per partition replica",
+            p -> node.store(p).stats().liveBytes());
+        perPartition(node, "shardgrid_partition_leader", "1 if this node leads the partition, else 0",
+            p -> node.isLeader(p) ? 1 : 0);
+        perPartition(node, "shardgrid_raft_commit_index", "Raft commit index known to this replica",
+            node::commitIndex);
+        perPartition(node, "shardgrid_raft_applied_index", "Raft index applied to this replica's store",
+            node::appliedIndex);
         GaugeWithCallback.builder().name("shardgrid_map_epoch").help("Partition map epoch this node knows")
             .callback(cb -> cb.call(node.mapEpoch())).register(registry);
+    }
+
+    private void perPartition(RatisNode node, String name, String help, IntToDoubleFunction value) {
+        GaugeWithCallback.builder().name(name).help(help).labelNames("partition")
+            .callback(cb -> {
+                for (int p : node.hostedPartitions()) {
+                    cb.call(value.applyAsDouble(p), Integer.toString(p));
+                }
+            }).register(registry);
     }
 
     public void request(String op, GridErrorCode code, long startNs) {
