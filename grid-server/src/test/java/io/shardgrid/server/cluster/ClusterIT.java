@@ -105,6 +105,14 @@ class ClusterIT {
         HttpResponse<String> negative = httpGet(http, cluster.config(1).httpAddress(), "/set?key=k&value=x&ttl=-5");
         assertThat(negative.statusCode()).isEqualTo(400);
         assertThat(httpGet(http, cluster.config(1).httpAddress(), "/get?key=k").statusCode()).isEqualTo(404);
+        HttpResponse<String> posted = http.send(HttpRequest.newBuilder(URI.create("http://" + cluster.config(2).httpAddress()
+            + "/set?key=posted&ttl=60s")).POST(HttpRequest.BodyPublishers.ofString("from a body")).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertThat(posted.body()).isEqualTo("ok");
+        assertThat(httpGet(http, cluster.config(3).httpAddress(), "/get?key=posted").body()).isEqualTo("from a body");
+        HttpResponse<String> join = httpGet(http, cluster.config(1).httpAddress(), "/join?node_id=intruder&addr=127.0.0.1:1");
+        assertThat(join.statusCode()).isEqualTo(401);
+        assertThat(client.refreshMap().nodes()).doesNotContainKey("intruder");
         HttpResponse<String> metrics = httpGet(http, cluster.config(3).httpAddress(), "/metrics");
         assertThat(metrics.body()).contains("shardgrid_requests_total").contains("shardgrid_partition_leader");
     }
