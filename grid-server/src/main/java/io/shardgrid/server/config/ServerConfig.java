@@ -137,6 +137,12 @@ public record ServerConfig(
             adminToken, snapshotEveryEntries, logSegmentBytes);
     }
 
+    public ServerConfig withDurability(Durability newDurability) {
+        return new ServerConfig(nodeId, httpAddress, grpcAddress, raftAddress, dataDir, bootstrap, join, partitions,
+            replication, memoryBytes, newDurability, limits, maxBatchOps, maxBatchBytes, maxQueuedWrites,
+            requestTimeout, adminToken, snapshotEveryEntries, logSegmentBytes);
+    }
+
     public NodeDescriptor descriptor() {
         return new NodeDescriptor(nodeId, grpcAddress, httpAddress, raftAddress);
     }

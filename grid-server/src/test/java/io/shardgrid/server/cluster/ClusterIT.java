@@ -8,6 +8,7 @@ import com.google.protobuf.ByteString;
 import io.grpc.StatusRuntimeException;
 import io.shardgrid.common.error.GridErrorCode;
 import io.shardgrid.common.routing.PartitionMap;
+import io.shardgrid.server.config.Durability;
 import io.shardgrid.proto.v1.GetRequest;
 import io.shardgrid.proto.v1.SetRequest;
 import java.net.URI;
@@ -213,6 +214,27 @@ class ClusterIT {
         client.refreshMap();
         for (int i = 0; i < 300; i++) {
             assertThat(client.get("durable-" + i)).contains("v" + i);
+        }
+    }
+
+    @Test
+    void asyncDurabilityServesWritesAndKeepsThemAcrossACleanRestart() {
+        cluster = new InJvmGridCluster(dir, 3, PARTITIONS, 20_000, Durability.ASYNC).start();
+        client = new TestRoutingClient(cluster.grpcAddresses());
+        for (int i = 0; i < 100; i++) {
+            client.set("async-" + i, "v" + i, 0);
+        }
+        for (int i : cluster.runningNodes()) {
+            cluster.stop(i);
+        }
+        client.close();
+        for (int i = 1; i <= 3; i++) {
+            cluster.restart(i);
+        }
+        cluster.awaitReady();
+        client = new TestRoutingClient(cluster.grpcAddresses());
+        for (int i = 0; i < 100; i++) {
+            assertThat(client.get("async-" + i)).contains("v" + i);
         }
     }
 

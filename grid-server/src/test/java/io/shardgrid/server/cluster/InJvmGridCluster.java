@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.shardgrid.common.routing.PartitionMap;
 import io.shardgrid.server.GridNode;
+import io.shardgrid.server.config.Durability;
 import io.shardgrid.server.config.ServerConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,8 +33,13 @@ public final class InJvmGridCluster implements AutoCloseable {
     private final HttpClient http = HttpClient.newHttpClient();
 
     public InJvmGridCluster(Path root, int nodes, int partitions, long snapshotEveryEntries) {
+        this(root, nodes, partitions, snapshotEveryEntries, Durability.SYNC);
+    }
+
+    public InJvmGridCluster(Path root, int nodes, int partitions, long snapshotEveryEntries, Durability durability) {
         this.root = root;
-        this.base = ServerConfig.defaults().withCluster(partitions, 3, snapshotEveryEntries, 16 * 1024, "test-token");
+        this.base = ServerConfig.defaults().withCluster(partitions, 3, snapshotEveryEntries, 16 * 1024, "test-token")
+            .withDurability(durability);
         for (int i = 1; i <= nodes; i++) {
             configs.add(base.withNode("n" + i, "127.0.0.1:" + freePort(), "127.0.0.1:" + freePort(),
                 "127.0.0.1:" + freePort(), root.resolve("n" + i)));
