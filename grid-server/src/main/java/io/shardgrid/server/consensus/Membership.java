@@ -136,6 +136,23 @@ public final class Membership {
         }
     }
 
+    /** Moves leadership of {@code partitionId} to {@code nodeId}, which must hold a replica. */
+    public void transferLeadership(int partitionId, String nodeId) throws IOException {
+        PartitionMap map = readMap();
+        PartitionAssignment a = map.partition(partitionId);
+        if (!a.replicas().contains(nodeId)) {
+            throw new GridException(GridErrorCode.INVALID_ARGUMENT,
+                "node " + nodeId + " holds no replica of partition " + partitionId);
+        }
+        try (RaftClient client = client(GroupIds.partition(partitionId), peers(map, a.replicas()))) {
+            RaftClientReply reply = client.admin().transferLeadership(RaftPeerId.valueOf(nodeId), 10_000);
+            if (!reply.isSuccess()) {
+                throw new IOException("leadership of p" + partitionId + " did not move to " + nodeId + ": "
+                    + reply.getException());
+            }
+        }
+    }
+
     /** Reads the map linearizably from the meta group (locally if this node is a meta voter). */
     public PartitionMap readMap() throws IOException {
         PartitionMap local = node.map();

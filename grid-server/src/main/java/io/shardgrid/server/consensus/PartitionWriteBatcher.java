@@ -82,11 +82,15 @@ final class PartitionWriteBatcher {
 
     /** Sends one batch, then hands the executor back so other partitions get their turn. */
     private void drainOnce() {
+        List<Pending> batch = new ArrayList<>();
         try {
-            List<Pending> batch = takeBatch();
+            takeBatch(batch);
             if (!batch.isEmpty()) {
                 send(batch);
             }
+        } catch (RuntimeException e) {
+            // Never leave a caller waiting: whatever went wrong, every write taken fails visibly.
+            complete(batch, null, e);
         } finally {
             draining.set(false);
             if (!queue.isEmpty() && draining.compareAndSet(false, true)) {
@@ -95,8 +99,7 @@ final class PartitionWriteBatcher {
         }
     }
 
-    private List<Pending> takeBatch() {
-        List<Pending> batch = new ArrayList<>(Math.min(maxOps, Math.max(1, queued.get())));
+    private void takeBatch(List<Pending> batch) {
         encoder.wrap(entryBuffer, 0).reset(clock.nowMs());
         int bytes = LogEntryDescriptor.HEADER_LENGTH;
         Pending next;
@@ -107,11 +110,10 @@ final class PartitionWriteBatcher {
             }
             queue.poll();
             queued.decrementAndGet();
+            batch.add(next);
             append(next.command());
             bytes += opBytes;
-            batch.add(next);
         }
-        return batch;
     }
 
     private void send(List<Pending> batch) {
@@ -125,6 +127,13 @@ final class PartitionWriteBatcher {
         GridException failure = error != null
             ? RaftErrors.fromThrowable(error, partitionId, node.mapEpoch())
             : RaftErrors.fromReply(reply, partitionId, node.mapEpoch());
+        if (failure != null && failure.code() == GridErrorCode.NOT_LEADER) {
+            // The entry went to Ratis: a leader that steps down fails its pending writes, yet the next
+            // leader may still commit them. Say so, so clients never blindly repeat increments.
+            failure = new GridException(GridErrorCode.UNAVAILABLE, "leadership of partition " + partitionId
+                + " changed while the write was in flight; it may or may not have been applied",
+                failure.leaderHint(), failure.mapEpoch(), null);
+        }
         if (failure == null) {
             UnsafeBuffer results = new UnsafeBuffer(reply.getMessage().getContent().toByteArray());
             if (BatchResults.opCount(results) != batch.size()) {

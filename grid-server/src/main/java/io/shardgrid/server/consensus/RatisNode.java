@@ -306,8 +306,10 @@ public final class RatisNode implements ConsensusGroups, Closeable {
     private CompletableFuture<Void> readIndexRound(int partitionId) {
         RaftClientRequest request = request(GroupIds.partition(partitionId), Message.EMPTY,
             RaftClientRequest.readRequestType());
-        return submit(request).thenApply(reply -> {
-            GridException error = RaftErrors.fromReply(reply, partitionId, mapEpoch());
+        return submit(request).handle((reply, failure) -> {
+            GridException error = failure != null
+                ? RaftErrors.fromThrowable(failure, partitionId, mapEpoch())
+                : RaftErrors.fromReply(reply, partitionId, mapEpoch());
             if (error != null) {
                 throw error;
             }

@@ -1,0 +1,336 @@
+package io.shardgrid.client;
+
+import com.google.protobuf.ByteString;
+import io.shardgrid.client.pipeline.NodePipeline;
+import io.shardgrid.client.routing.Channels;
+import io.shardgrid.client.routing.RouteTable;
+import io.shardgrid.common.error.GridErrorCode;
+import io.shardgrid.common.error.GridException;
+import io.shardgrid.common.limits.Limits;
+import io.shardgrid.common.routing.PartitionAssignment;
+import io.shardgrid.common.routing.PartitionMap;
+import io.shardgrid.proto.v1.BatchOp;
+import io.shardgrid.proto.v1.BatchResult;
+import io.shardgrid.proto.v1.CompareAndSetRequest;
+import io.shardgrid.proto.v1.DeleteRequest;
+import io.shardgrid.proto.v1.Error;
+import io.shardgrid.proto.v1.GetRequest;
+import io.shardgrid.proto.v1.IncrementRequest;
+import io.shardgrid.proto.v1.RequestHeader;
+import io.shardgrid.proto.v1.SetRequest;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+
+/**
+ * The Shardgrid smart client: holds the partition map, sends every operation straight to its
+ * partition's leader (or any replica for {@link ReadConsistency#STALE_OK} reads), pipelines
+ * concurrent operations to a node over one Batch stream, and retries within the deadline when
+ * leadership moves.
+ *
+ * <p>Retries: NOT_LEADER and STALE_EPOCH mean the operation was not applied, so every operation is
+ * retried after the map is refreshed. A lost connection or an unavailable partition may hide a
+ * committed write: {@code set} and {@code delete} are retried (applying them twice is harmless),
+ * {@code increment} and {@code compareAndSet} are not — they fail with OUTCOME_UNKNOWN.
+ *
+ * <p>Every failure is a {@link GridException} carrying its {@link GridErrorCode}. The async
+ * methods are primary; {@link #sync()} blocks on them.
+ */
+public final class GridClient implements AutoCloseable {
+    /** One attempt waits at most this long before a retry (idempotent ops) or OUTCOME_UNKNOWN. */
+    private static final long ATTEMPT_TIMEOUT_MS = 2_000;
+    private final GridClientConfig config;
+    private final Channels channels = new Channels();
+    private final ScheduledExecutorService scheduler;
+    private final RouteTable routes;
+    private final Map<String, NodePipeline> pipelines = new ConcurrentHashMap<>();
+    /** Sends Batch messages; one thread, so callers never block on the network. */
+    private final ExecutorService flusher = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "shardgrid-client-flusher");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private GridClient(GridClientConfig config) {
+        this.config = config;
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "shardgrid-client-scheduler");
+            t.setDaemon(true);
+            return t;
+        });
+        this.routes = new RouteTable(config.seeds(), channels, scheduler);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The current partition map (refreshed in the background). */
+    public PartitionMap partitionMap() {
+        return routes.map();
+    }
+
+    public SyncGridClient sync() {
+        return new SyncGridClient(this);
+    }
+
+    // --- reads
+
+    public CompletableFuture<Optional<byte[]>> get(byte[] key) {
+        return get(key, ReadConsistency.LINEARIZABLE);
+    }
+
+    public CompletableFuture<Optional<byte[]>> get(byte[] key, ReadConsistency consistency) {
+        GetRequest request = GetRequest.newBuilder().setKey(ByteString.copyFrom(key))
+            .setHeader(RequestHeader.newBuilder().setConsistency(consistency == ReadConsistency.STALE_OK
+                ? io.shardgrid.proto.v1.ReadConsistency.STALE_OK : io.shardgrid.proto.v1.ReadConsistency.LINEARIZABLE))
+            .build();
+        return call(key, BatchOp.newBuilder().setGet(request), true, consistency == ReadConsistency.STALE_OK,
+            r -> r.getGet().getError(),
+            r -> r.getGet().getFound() ? Optional.of(r.getGet().getValue().toByteArray()) : Optional.empty());
+    }
+
+    public CompletableFuture<Optional<String>> get(String key) {
+        return get(utf8(key)).thenApply(v -> v.map(b -> new String(b, StandardCharsets.UTF_8)));
+    }
+
+    /** Reads many keys; the list holds one entry per key, in order (empty when absent). */
+    public CompletableFuture<List<Optional<byte[]>>> getAll(List<byte[]> keys) {
+        List<CompletableFuture<Optional<byte[]>>> parts = new ArrayList<>(keys.size());
+        for (byte[] key : keys) {
+            parts.add(get(key));
+        }
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
+            .thenApply(ignored -> parts.stream().map(CompletableFuture::join).toList());
+    }
+
+    // --- writes
+
+    /** Sets {@code key}; {@code ttl} of zero means it never expires. */
+    public CompletableFuture<Void> set(byte[] key, byte[] value, Duration ttl) {
+        SetRequest request = SetRequest.newBuilder().setKey(ByteString.copyFrom(key))
+            .setValue(ByteString.copyFrom(value)).setTtlMs(ttlMs(ttl)).build();
+        return call(key, BatchOp.newBuilder().setSet(request), true, false, r -> r.getSet().getError(), r -> null);
+    }
+
+    public CompletableFuture<Void> set(byte[] key, byte[] value) {
+        return set(key, value, Duration.ZERO);
+    }
+
+    public CompletableFuture<Void> set(String key, String value, Duration ttl) {
+        return set(utf8(key), utf8(value), ttl);
+    }
+
+    public CompletableFuture<Void> set(String key, String value) {
+        return set(utf8(key), utf8(value), Duration.ZERO);
+    }
+
+    /** Sets every entry; completes when all are set, or fails with the first failure. */
+    public CompletableFuture<Void> setAll(Map<byte[], byte[]> entries, Duration ttl) {
+        List<CompletableFuture<Void>> parts = new ArrayList<>(entries.size());
+        entries.forEach((k, v) -> parts.add(set(k, v, ttl)));
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new));
+    }
+
+    /** Deletes {@code key}; completes with whether a live key was removed. */
+    public CompletableFuture<Boolean> delete(byte[] key) {
+        DeleteRequest request = DeleteRequest.newBuilder().setKey(ByteString.copyFrom(key)).build();
+        return call(key, BatchOp.newBuilder().setDelete(request), true, false, r -> r.getDelete().getError(),
+            r -> r.getDelete().getDeleted());
+    }
+
+    public CompletableFuture<Boolean> delete(String key) {
+        return delete(utf8(key));
+    }
+
+    /**
+     * Sets {@code key} to {@code newValue} only if it holds {@code expected} ({@code null} = only if
+     * absent). Completes with whether it swapped. Never retried after a possible commit.
+     */
+    public CompletableFuture<Boolean> compareAndSet(byte[] key, byte[] expected, byte[] newValue, Duration ttl) {
+        CompareAndSetRequest.Builder request = CompareAndSetRequest.newBuilder().setKey(ByteString.copyFrom(key))
+            .setNewValue(ByteString.copyFrom(newValue)).setTtlMs(ttlMs(ttl));
+        if (expected == null) {
+            request.setExpectAbsent(true);
+        } else {
+            request.setExpected(ByteString.copyFrom(expected));
+        }
+        return call(key, BatchOp.newBuilder().setCompareAndSet(request), false, false,
+            r -> r.getCompareAndSet().getError(), r -> r.getCompareAndSet().getSwapped());
+    }
+
+    /** Adds {@code delta} to the decimal integer at {@code key} (absent = 0). Never retried after a possible commit. */
+    public CompletableFuture<Long> increment(byte[] key, long delta) {
+        IncrementRequest request = IncrementRequest.newBuilder().setKey(ByteString.copyFrom(key)).setDelta(delta).build();
+        return call(key, BatchOp.newBuilder().setIncrement(request), false, false, r -> r.getIncrement().getError(),
+            r -> r.getIncrement().getValue());
+    }
+
+    public CompletableFuture<Long> increment(String key, long delta) {
+        return increment(utf8(key), delta);
+    }
+
+    /** Batch messages sent to each node so far: how well concurrent calls were coalesced. */
+    public long batchMessagesSent() {
+        return pipelines.values().stream().mapToLong(NodePipeline::messagesSent).sum();
+    }
+
+    // --- the retrying call
+
+    private <T> CompletableFuture<T> call(byte[] key, BatchOp.Builder op, boolean idempotent, boolean anyReplica,
+                                          Function<BatchResult, Error> errorOf, Function<BatchResult, T> valueOf) {
+        if (key.length == 0) {
+            return CompletableFuture.failedFuture(GridException.invalidArgument("key must not be empty"));
+        }
+        CompletableFuture<T> result = new CompletableFuture<>();
+        long deadlineNs = System.nanoTime() + config.timeout().toNanos();
+        attempt(key, op, idempotent, anyReplica, errorOf, valueOf, result, deadlineNs, 0);
+        return result;
+    }
+
+    private <T> void attempt(byte[] key, BatchOp.Builder op, boolean idempotent, boolean anyReplica,
+                             Function<BatchResult, Error> errorOf, Function<BatchResult, T> valueOf,
+                             CompletableFuture<T> result, long deadlineNs, int attempt) {
+        PartitionMap map;
+        try {
+            map = routes.map();
+        } catch (GridException e) {
+            result.completeExceptionally(e);
+            return;
+        }
+        PartitionAssignment partition = map.partitionOf(key);
+        String address = routes.addressFor(partition, anyReplica);
+        long remainingMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNs - System.nanoTime()));
+        pipeline(address).submit(op.clone(), Math.min(remainingMs, ATTEMPT_TIMEOUT_MS)).whenComplete((r, failure) -> {
+            GridException error;
+            boolean mayHaveCommitted;
+            if (failure instanceof TimeoutException) {
+                error = new GridException(GridErrorCode.DEADLINE_EXCEEDED, "no answer from " + address + " within "
+                    + Math.min(remainingMs, ATTEMPT_TIMEOUT_MS) + " ms");
+                mayHaveCommitted = true;
+            } else if (failure != null) {
+                error = failure instanceof GridException g ? g
+                    : new GridException(GridErrorCode.UNAVAILABLE, failure.toString(), failure);
+                // RESOURCE_EXHAUSTED from our own pipeline means it never left this process.
+                mayHaveCommitted = error.code() != GridErrorCode.RESOURCE_EXHAUSTED;
+            } else {
+                Error e = errorOf.apply(r);
+                if (e == null || e.getCode() == io.shardgrid.proto.v1.ErrorCode.OK) {
+                    result.complete(valueOf.apply(r));
+                    return;
+                }
+                GridErrorCode code = GridErrorCode.fromWire(e.getCodeValue());
+                error = new GridException(code, e.getMessage(), e.getLeaderHint().getNodeId(), e.getMapEpoch(), null);
+                mayHaveCommitted = code == GridErrorCode.UNAVAILABLE || code == GridErrorCode.DEADLINE_EXCEEDED;
+                if (code == GridErrorCode.NOT_LEADER) {
+                    routes.hintLeader(partition.partitionId(), error.leaderHint());
+                }
+            }
+            boolean retryable = error.code().needsMapRefresh() || error.code() == GridErrorCode.UNAVAILABLE
+                || error.code() == GridErrorCode.RESOURCE_EXHAUSTED || error.code() == GridErrorCode.DEADLINE_EXCEEDED;
+            if (!retryable) {
+                result.completeExceptionally(error);
+                return;
+            }
+            if (mayHaveCommitted && !idempotent) {
+                result.completeExceptionally(new GridException(GridErrorCode.OUTCOME_UNKNOWN,
+                    "the operation may or may not have been applied (" + error.getMessage() + "); not retried", error));
+                return;
+            }
+            long backoffMs = error.code() == GridErrorCode.NOT_LEADER && !error.leaderHint().isEmpty() && attempt == 0
+                ? 0 : Math.min(200, 10L << Math.min(attempt, 4));
+            if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMs) > deadlineNs) {
+                result.completeExceptionally(new GridException(GridErrorCode.DEADLINE_EXCEEDED,
+                    "gave up after " + (attempt + 1) + " attempts: " + error.getMessage(), error));
+                return;
+            }
+            Runnable again = () -> attempt(key, op, idempotent, anyReplica, errorOf, valueOf, result, deadlineNs,
+                attempt + 1);
+            if (error.code() != GridErrorCode.NOT_LEADER || error.leaderHint().isEmpty()) {
+                routes.refresh();
+            }
+            if (backoffMs == 0) {
+                again.run();
+            } else {
+                scheduler.schedule(again, backoffMs, TimeUnit.MILLISECONDS);
+            }
+        });
+    }
+
+    private NodePipeline pipeline(String address) {
+        return pipelines.computeIfAbsent(address, a -> new NodePipeline(channels.get(a), config.maxBatchOps(),
+            config.maxBatchBytes(), config.maxInFlightPerNode(), flusher));
+    }
+
+    private static long ttlMs(Duration ttl) {
+        long ms = ttl == null ? 0 : ttl.toMillis();
+        Limits.checkTtl(ms);
+        return ms;
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() {
+        routes.close();
+        pipelines.values().forEach(NodePipeline::close);
+        scheduler.shutdownNow();
+        flusher.shutdown();
+        channels.close();
+    }
+
+    /** Builds a client: {@code GridClient.builder().seeds("host:port", …).build()}. */
+    public static final class Builder {
+        private GridClientConfig config = GridClientConfig.defaults();
+
+        public Builder seeds(String... seeds) {
+            return seeds(Arrays.asList(seeds));
+        }
+
+        public Builder seeds(List<String> seeds) {
+            config = new GridClientConfig(seeds, config.timeout(), config.maxBatchOps(), config.maxBatchBytes(),
+                config.maxInFlightPerNode());
+            return this;
+        }
+
+        public Builder timeout(Duration timeout) {
+            config = new GridClientConfig(config.seeds(), timeout, config.maxBatchOps(), config.maxBatchBytes(),
+                config.maxInFlightPerNode());
+            return this;
+        }
+
+        public Builder pipelining(int maxBatchOps, int maxBatchBytes, int maxInFlightPerNode) {
+            config = new GridClientConfig(config.seeds(), config.timeout(), maxBatchOps, maxBatchBytes,
+                maxInFlightPerNode);
+            return this;
+        }
+
+        /** Connects to a seed and fetches the partition map; fails with UNAVAILABLE if none answers in time. */
+        public GridClient build() {
+            GridClient client = new GridClient(config);
+            try {
+                client.routes.start(config.timeout().toMillis());
+            } catch (RuntimeException e) {
+                client.close();
+                Throwable cause = e.getCause() != null ? e.getCause() : e;
+                throw cause instanceof GridException g ? g
+                    : new GridException(GridErrorCode.UNAVAILABLE, "could not reach any seed " + config.seeds(), cause);
+            }
+            return client;
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package io.shardgrid.client.routing;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/** One gRPC channel per node address, created on first use and reused for every call. */
+public final class Channels implements AutoCloseable {
+    private final Map<String, ManagedChannel> byAddress = new ConcurrentHashMap<>();
+
+    public ManagedChannel get(String address) {
+        return byAddress.computeIfAbsent(address, a -> NettyChannelBuilder.forTarget(a)
+            .usePlaintext()
+            .directExecutor()
+            .maxInboundMessageSize(32 * 1024 * 1024)
+            .build());
+    }
+
+    @Override
+    public void close() {
+        for (ManagedChannel c : byAddress.values()) {
+            c.shutdown();
+        }
+        for (ManagedChannel c : byAddress.values()) {
+            try {
+                if (!c.awaitTermination(2, TimeUnit.SECONDS)) {
+                    c.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                c.shutdownNow();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
