@@ -10,7 +10,7 @@ import java.util.SplittableRandom;
  * Generating Billion-Record Synthetic Databases" (SIGMOD 1994), for a fixed item count. It is used
  * only while a benchmark sets up, never inside a measured method.
  */
-final class ZipfianGenerator {
+public final class ZipfianGenerator {
     /** YCSB's default skew. */
     static final double YCSB_THETA = 0.99;
 
@@ -22,7 +22,7 @@ final class ZipfianGenerator {
     private final double secondRankBound;
     private final SplittableRandom random;
 
-    ZipfianGenerator(long items, double theta, long seed) {
+    public ZipfianGenerator(long items, double theta, long seed) {
         if (items < 2) {
             throw new IllegalArgumentException("items " + items + " must be at least 2");
         }
@@ -39,7 +39,7 @@ final class ZipfianGenerator {
     }
 
     /** The next rank, 0 being the most popular. */
-    long next() {
+    public long next() {
         final double u = random.nextDouble();
         final double uz = u * zetaN;
         if (uz < 1.0) {
