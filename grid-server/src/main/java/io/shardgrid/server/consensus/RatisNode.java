@@ -52,6 +52,12 @@ import org.slf4j.LoggerFactory;
 public final class RatisNode implements ConsensusGroups, Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(RatisNode.class);
 
+    /**
+     * Reads within this long of a passed read-index round skip the next one (see {@link ReadBarrier});
+     * a tenth of the 1 s minimum election timeout is the safety margin, half of it is used.
+     */
+    static final long LEASE_READ_WINDOW_NS = TimeUnit.MILLISECONDS.toNanos(50);
+
     private final ServerConfig config;
     private final IntFunction<PartitionStore> storeFactory;
     private final Clock clock;
@@ -300,7 +306,14 @@ public final class RatisNode implements ConsensusGroups, Closeable {
 
     @Override
     public CompletableFuture<Void> readBarrier(int partitionId) {
-        return readBarriers.computeIfAbsent(partitionId, p -> new ReadBarrier(() -> readIndexRound(p))).await();
+        return readBarriers.computeIfAbsent(partitionId, p -> new ReadBarrier(() -> readIndexRound(p),
+            () -> leaderTerm(p), LEASE_READ_WINDOW_NS)).await();
+    }
+
+    /** The current term while this replica leads {@code partitionId}, else -1. */
+    private long leaderTerm(int partitionId) {
+        DivisionInfo info = info(partitionId);
+        return info != null && info.isLeader() && info.isLeaderReady() ? info.getCurrentTerm() : -1;
     }
 
     private CompletableFuture<Void> readIndexRound(int partitionId) {

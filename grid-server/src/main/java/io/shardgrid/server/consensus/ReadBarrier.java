@@ -1,6 +1,7 @@
 package io.shardgrid.server.consensus;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -13,15 +14,31 @@ import java.util.function.Supplier;
  * flight completes.
  */
 final class ReadBarrier {
+    private static final CompletableFuture<Void> PASSED = CompletableFuture.completedFuture(null);
+
     private final Supplier<CompletableFuture<Void>> barrier;
+    private final LongSupplier leaderTerm;
+    private final long leaseWindowNs;
     private boolean inFlight;
     private CompletableFuture<Void> next;
+    private volatile long confirmedAtNs;
+    private volatile long confirmedTerm = -1;
 
-    ReadBarrier(Supplier<CompletableFuture<Void>> barrier) {
+    /**
+     * @param leaderTerm    the current term while this replica leads, else -1
+     * @param leaseWindowNs how long after a passed round's start reads may skip a new round; 0 = never
+     */
+    ReadBarrier(Supplier<CompletableFuture<Void>> barrier, LongSupplier leaderTerm, long leaseWindowNs) {
         this.barrier = barrier;
+        this.leaderTerm = leaderTerm;
+        this.leaseWindowNs = leaseWindowNs;
     }
 
     CompletableFuture<Void> await() {
+        long term = confirmedTerm;
+        if (term >= 0 && System.nanoTime() - confirmedAtNs < leaseWindowNs && leaderTerm.getAsLong() == term) {
+            return PASSED;
+        }
         CompletableFuture<Void> waiter;
         synchronized (this) {
             if (inFlight) {
@@ -38,6 +55,8 @@ final class ReadBarrier {
     }
 
     private void run(CompletableFuture<Void> waiter) {
+        long startNs = System.nanoTime();
+        long termAtStart = leaderTerm.getAsLong();
         CompletableFuture<Void> round;
         try {
             round = barrier.get();
@@ -45,6 +64,10 @@ final class ReadBarrier {
             round = CompletableFuture.failedFuture(e);
         }
         round.whenComplete((ok, error) -> {
+            if (error == null && termAtStart >= 0 && termAtStart == leaderTerm.getAsLong()) {
+                confirmedAtNs = startNs;
+                confirmedTerm = termAtStart;
+            }
             CompletableFuture<Void> following;
             synchronized (this) {
                 following = next;
