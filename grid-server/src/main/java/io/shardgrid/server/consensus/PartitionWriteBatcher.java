@@ -29,7 +29,9 @@ import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
  *
  * <p>Design notes: a batch closes when it reaches {@code maxBatchOps} or {@code maxBatchBytes}, or
  * as soon as the queue is empty — there is no linger timer, so a lone write goes out at once and
- * a burst rides together. Several entries may be in flight; Ratis orders them. The queue is
+ * a burst rides together. At most {@value #MAX_ENTRIES_IN_FLIGHT} entries per partition are in
+ * flight: while they commit, new writes gather into the next batch, so under load each fsync and
+ * each replication round carries many writes instead of one. The queue is
  * bounded: past {@code maxQueuedWrites} a write fails fast with RESOURCE_EXHAUSTED instead of
  * growing memory.
  */
@@ -44,6 +46,8 @@ final class PartitionWriteBatcher {
     private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicBoolean draining = new AtomicBoolean();
+    /** Entries submitted and not yet answered; capped so that, under load, batches grow instead. */
+    private final AtomicInteger entriesInFlight = new AtomicInteger();
     private final Runnable drainTask = this::drainOnce;
 
     // Used only by the draining thread (one at a time, guarded by 'draining').
@@ -52,6 +56,8 @@ final class PartitionWriteBatcher {
     private final UnsafeBuffer key = new UnsafeBuffer(new byte[0]);
     private final UnsafeBuffer value = new UnsafeBuffer(new byte[0]);
     private final UnsafeBuffer expected = new UnsafeBuffer(new byte[0]);
+
+    static final int MAX_ENTRIES_IN_FLIGHT = 2;
 
     private record Pending(WriteCommand command, CompletableFuture<WriteResult> future) {
     }
@@ -74,28 +80,39 @@ final class PartitionWriteBatcher {
         }
         CompletableFuture<WriteResult> future = new CompletableFuture<>();
         queue.add(new Pending(command, future));
-        if (draining.compareAndSet(false, true)) {
+        scheduleDrain();
+        return future;
+    }
+
+    private void scheduleDrain() {
+        if (!queue.isEmpty() && entriesInFlight.get() < MAX_ENTRIES_IN_FLIGHT && draining.compareAndSet(false, true)) {
             executor.execute(drainTask);
         }
-        return future;
     }
 
     /** Sends one batch, then hands the executor back so other partitions get their turn. */
     private void drainOnce() {
         List<Pending> batch = new ArrayList<>();
+        boolean counted = false;
         try {
-            takeBatch(batch);
+            if (entriesInFlight.get() < MAX_ENTRIES_IN_FLIGHT) {
+                takeBatch(batch);
+            }
             if (!batch.isEmpty()) {
+                entriesInFlight.incrementAndGet();
+                counted = true;
                 send(batch);
+                counted = false;
             }
         } catch (RuntimeException e) {
+            if (counted) {
+                entriesInFlight.decrementAndGet();
+            }
             // Never leave a caller waiting: whatever went wrong, every write taken fails visibly.
             complete(batch, null, e);
         } finally {
             draining.set(false);
-            if (!queue.isEmpty() && draining.compareAndSet(false, true)) {
-                executor.execute(drainTask);
-            }
+            scheduleDrain();
         }
     }
 
@@ -120,7 +137,11 @@ final class PartitionWriteBatcher {
         ByteString data = ByteString.copyFrom(entryBuffer.byteArray(), 0, encoder.encodedLength());
         RaftClientRequest request = node.request(GroupIds.partition(partitionId), Message.valueOf(data),
             RaftClientRequest.writeRequestType());
-        node.submit(request).whenComplete((reply, error) -> complete(batch, reply, error));
+        node.submit(request).whenComplete((reply, error) -> {
+            entriesInFlight.decrementAndGet();
+            scheduleDrain();
+            complete(batch, reply, error);
+        });
     }
 
     private void complete(List<Pending> batch, RaftClientReply reply, Throwable error) {

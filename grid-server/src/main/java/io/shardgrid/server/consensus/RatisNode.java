@@ -57,6 +57,8 @@ public final class RatisNode implements ConsensusGroups, Closeable {
      * a tenth of the 1 s minimum election timeout is the safety margin, half of it is used.
      */
     static final long LEASE_READ_WINDOW_NS = TimeUnit.MILLISECONDS.toNanos(50);
+    /** Threads that hand requests to Ratis; each may wait for one division's client thread. */
+    private static final int SUBMIT_THREADS = 8;
 
     private final ServerConfig config;
     private final IntFunction<PartitionStore> storeFactory;
@@ -69,6 +71,7 @@ public final class RatisNode implements ConsensusGroups, Closeable {
     private final Map<Integer, PartitionWriteBatcher> batchers = new ConcurrentHashMap<>();
     private final Map<Integer, ReadBarrier> readBarriers = new ConcurrentHashMap<>();
     private final ExecutorService batchExecutor;
+    private final ExecutorService submitExecutor;
     private volatile PartitionMap remoteMap;
     private final Partitioner configuredPartitioner;
 
@@ -82,6 +85,12 @@ public final class RatisNode implements ConsensusGroups, Closeable {
         AtomicInteger threads = new AtomicInteger();
         this.batchExecutor = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, config.nodeId() + "-batcher-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        AtomicInteger submitters = new AtomicInteger();
+        this.submitExecutor = Executors.newFixedThreadPool(SUBMIT_THREADS, r -> {
+            Thread t = new Thread(r, config.nodeId() + "-raft-submit-" + submitters.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
@@ -350,18 +359,26 @@ public final class RatisNode implements ConsensusGroups, Closeable {
             .build();
     }
 
+    /**
+     * Submits on the submit pool: Ratis's {@code submitClientRequestAsync} blocks its caller until
+     * the division's client thread has taken the request, which must never stall a gRPC transport
+     * thread or serialize every partition behind one batcher thread.
+     */
     CompletableFuture<RaftClientReply> submit(RaftClientRequest request) {
-        try {
-            return server.submitClientRequestAsync(request)
-                .orTimeout(config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (IOException e) {
-            return CompletableFuture.failedFuture(e);
-        }
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return server.submitClientRequestAsync(request);
+            } catch (IOException e) {
+                return CompletableFuture.<RaftClientReply>failedFuture(e);
+            }
+        }, submitExecutor).thenCompose(f -> f)
+            .orTimeout(config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     @Override
     public void close() throws IOException {
         batchExecutor.shutdownNow();
+        submitExecutor.shutdownNow();
         try {
             server.close();
         } finally {
