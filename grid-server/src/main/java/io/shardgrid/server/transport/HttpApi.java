@@ -219,6 +219,9 @@ public final class HttpApi implements AutoCloseable {
             if (node.leaderOf(p).isEmpty()) {
                 return "partition " + p + " has no leader yet";
             }
+            if (node.leaderOf(p).get().equals(config.nodeId()) && !node.isLeader(p)) {
+                return "partition " + p + " elected this node and is not ready to serve yet";
+            }
             if (node.appliedIndex(p) < node.commitIndex(p)) {
                 return "partition " + p + " is catching up (applied " + node.appliedIndex(p) + " of "
                     + node.commitIndex(p) + ")";
