@@ -1,0 +1,114 @@
+package io.shardgrid.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import io.shardgrid.common.error.GridErrorCode;
+import io.shardgrid.common.error.GridException;
+import io.shardgrid.common.routing.NodeDescriptor;
+import io.shardgrid.common.routing.PartitionMap;
+import io.shardgrid.common.routing.PartitionMapCodec;
+import io.shardgrid.proto.v1.BatchOp;
+import io.shardgrid.proto.v1.BatchRequest;
+import io.shardgrid.proto.v1.BatchResponse;
+import io.shardgrid.proto.v1.GetPartitionMapRequest;
+import io.shardgrid.proto.v1.GridDataGrpc;
+import io.shardgrid.proto.v1.GridRoutingGrpc;
+import io.shardgrid.proto.v1.PartitionMapMessage;
+import io.shardgrid.proto.v1.WatchEvent;
+import io.shardgrid.proto.v1.WatchPartitionMapRequest;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A real gRPC server that drops every Batch stream after receiving ops, as a node dying mid-write
+ * would: the client cannot know whether they were applied.
+ */
+class RetryPolicyTest {
+    private final AtomicInteger increments = new AtomicInteger();
+    private final AtomicInteger sets = new AtomicInteger();
+    private Server server;
+    private GridClient client;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+            .addService(new Routing())
+            .addService(new DroppingData())
+            .build().start();
+        client = GridClient.builder().seeds("127.0.0.1:" + server.getPort()).timeout(Duration.ofSeconds(1)).build();
+    }
+
+    @AfterEach
+    void stop() {
+        client.close();
+        server.shutdownNow();
+    }
+
+    @Test
+    void anIncrementWhoseConnectionDiedIsReportedAsUnknownAndSentOnce() {
+        assertThatThrownBy(() -> client.sync().increment("counter", 1)).isInstanceOfSatisfying(GridException.class,
+            e -> assertThat(e.code()).isEqualTo(GridErrorCode.OUTCOME_UNKNOWN));
+        assertThat(increments.get()).isEqualTo(1);
+    }
+
+    @Test
+    void aSetWhoseConnectionDiedIsRetriedUntilTheDeadline() {
+        assertThatThrownBy(() -> client.sync().set("k", "v", Duration.ZERO)).isInstanceOfSatisfying(GridException.class,
+            e -> assertThat(e.code()).isEqualTo(GridErrorCode.DEADLINE_EXCEEDED));
+        assertThat(sets.get()).isGreaterThan(1);
+    }
+
+    private PartitionMapMessage map() {
+        NodeDescriptor self = new NodeDescriptor("fake", "127.0.0.1:" + server.getPort(), "", "");
+        return PartitionMapCodec.toMessage(PartitionMap.bootstrap(self, 1, 1));
+    }
+
+    private final class Routing extends GridRoutingGrpc.GridRoutingImplBase {
+        @Override
+        public void getPartitionMap(GetPartitionMapRequest request, StreamObserver<PartitionMapMessage> out) {
+            out.onNext(map());
+            out.onCompleted();
+        }
+
+        @Override
+        public void watchPartitionMap(WatchPartitionMapRequest request, StreamObserver<WatchEvent> out) {
+            out.onNext(WatchEvent.newBuilder().setMap(map()).build());
+        }
+    }
+
+    private final class DroppingData extends GridDataGrpc.GridDataImplBase {
+        @Override
+        public StreamObserver<BatchRequest> batch(StreamObserver<BatchResponse> out) {
+            return new StreamObserver<>() {
+                @Override
+                public void onNext(BatchRequest request) {
+                    for (BatchOp op : request.getOpsList()) {
+                        if (op.hasIncrement()) {
+                            increments.incrementAndGet();
+                        } else if (op.hasSet()) {
+                            sets.incrementAndGet();
+                        }
+                    }
+                    out.onError(Status.UNAVAILABLE.withDescription("node went away").asRuntimeException());
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                }
+
+                @Override
+                public void onCompleted() {
+                }
+            };
+        }
+    }
+}
