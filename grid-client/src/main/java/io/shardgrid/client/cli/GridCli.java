@@ -7,11 +7,13 @@ import io.shardgrid.common.error.GridException;
 import io.shardgrid.common.routing.NodeDescriptor;
 import io.shardgrid.common.routing.PartitionAssignment;
 import io.shardgrid.common.routing.PartitionMap;
+import io.shardgrid.common.time.DurationText;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -71,23 +73,10 @@ public final class GridCli {
     }
 
     static long parseMs(String text) {
-        String t = text.trim().toLowerCase();
         try {
-            if (t.endsWith("ms")) {
-                return Long.parseLong(t.substring(0, t.length() - 2));
-            }
-            if (t.endsWith("s")) {
-                return Long.parseLong(t.substring(0, t.length() - 1)) * 1000;
-            }
-            if (t.endsWith("m")) {
-                return Long.parseLong(t.substring(0, t.length() - 1)) * 60_000;
-            }
-            if (t.endsWith("h")) {
-                return Long.parseLong(t.substring(0, t.length() - 1)) * 3_600_000;
-            }
-            return Long.parseLong(t) * 1000;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("'" + text + "' is not a duration like 30s, 500ms, 5m or 2h");
+            return DurationText.parseMs(text, TimeUnit.SECONDS);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("'" + text + "' " + e.getMessage());
         }
     }
 
@@ -130,9 +119,6 @@ public final class GridCli {
         @Override
         public Integer call() {
             long ttlMs = parseMs(ttl);
-            if (ttlMs < 0) {
-                throw new IllegalArgumentException("ttl " + ttl + " must not be negative");
-            }
             try (GridClient client = parent.connect()) {
                 client.sync().set(key, value, Duration.ofMillis(ttlMs));
                 parent.spec.commandLine().getOut().println("ok");

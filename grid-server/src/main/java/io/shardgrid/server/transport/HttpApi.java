@@ -7,6 +7,7 @@ import io.shardgrid.common.error.GridException;
 import io.shardgrid.common.limits.Limits;
 import io.shardgrid.common.routing.NodeDescriptor;
 import io.shardgrid.common.routing.PartitionMap;
+import io.shardgrid.common.time.DurationText;
 import io.shardgrid.server.config.ServerConfig;
 import io.shardgrid.server.consensus.Membership;
 import io.shardgrid.server.consensus.RatisNode;
@@ -289,7 +290,7 @@ public final class HttpApi implements AutoCloseable {
         }
         long ms;
         try {
-            ms = DurationParser.parseMs(ttl, TimeUnit.SECONDS);
+            ms = DurationText.parseMs(ttl, TimeUnit.SECONDS);
         } catch (IllegalArgumentException e) {
             throw GridException.invalidArgument("ttl '" + ttl + "' " + e.getMessage());
         }

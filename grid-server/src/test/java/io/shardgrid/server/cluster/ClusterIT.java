@@ -202,16 +202,7 @@ class ClusterIT {
         for (int i = 0; i < 300; i++) {
             client.set("durable-" + i, "v" + i, 0);
         }
-        for (int i : cluster.runningNodes()) {
-            cluster.stop(i);
-        }
-        client.close();
-        for (int i = 1; i <= 3; i++) {
-            cluster.restart(i);
-        }
-        cluster.awaitReady();
-        client = new TestRoutingClient(cluster.grpcAddresses());
-        client.refreshMap();
+        restartAllAndReconnect();
         for (int i = 0; i < 300; i++) {
             assertThat(client.get("durable-" + i)).contains("v" + i);
         }
@@ -224,15 +215,7 @@ class ClusterIT {
         for (int i = 0; i < 100; i++) {
             client.set("async-" + i, "v" + i, 0);
         }
-        for (int i : cluster.runningNodes()) {
-            cluster.stop(i);
-        }
-        client.close();
-        for (int i = 1; i <= 3; i++) {
-            cluster.restart(i);
-        }
-        cluster.awaitReady();
-        client = new TestRoutingClient(cluster.grpcAddresses());
+        restartAllAndReconnect();
         for (int i = 0; i < 100; i++) {
             assertThat(client.get("async-" + i)).contains("v" + i);
         }
@@ -278,6 +261,20 @@ class ClusterIT {
         // The listener follows later map changes too.
         long epoch = cluster.node(1).membership().update(m -> m.withNode(m.nodes().get("n4"))).epoch();
         await().atMost(Duration.ofSeconds(10)).until(() -> cluster.node(4).raft().mapEpoch() == epoch);
+    }
+
+    /** Stops every node, starts each again from its directory, and reconnects the client. */
+    private void restartAllAndReconnect() {
+        for (int i : cluster.runningNodes()) {
+            cluster.stop(i);
+        }
+        client.close();
+        for (int i = 1; i <= 3; i++) {
+            cluster.restart(i);
+        }
+        cluster.awaitReady();
+        client = new TestRoutingClient(cluster.grpcAddresses());
+        client.refreshMap();
     }
 
     private static HttpResponse<String> httpGet(HttpClient http, String address, String pathAndQuery) throws Exception {

@@ -1,10 +1,13 @@
-package io.shardgrid.server.transport;
+package io.shardgrid.common.time;
 
 import java.util.concurrent.TimeUnit;
 
-/** Parses "30", "30s", "500ms", "5m", "2h"; a bare number is in {@code bareUnit}. */
-public final class DurationParser {
-    private DurationParser() {
+/**
+ * Parses the durations people type ("30", "30s", "500ms", "5m", "2h"; a bare number is in
+ * {@code bareUnit}), for the HTTP API's {@code ttl} and the CLI's {@code --ttl} alike.
+ */
+public final class DurationText {
+    private DurationText() {
     }
 
     public static long parseMs(String text, TimeUnit bareUnit) {
