@@ -39,6 +39,10 @@ public final class DurationText {
         if (n < 0) {
             throw new IllegalArgumentException("must not be negative");
         }
-        return Math.multiplyExact(n, multiplierMs);
+        try {
+            return Math.multiplyExact(n, multiplierMs);
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("is too long to count in milliseconds");
+        }
     }
 }
