@@ -1,6 +1,9 @@
 package io.shardgrid.client;
 
 import com.google.protobuf.ByteString;
+import io.shardgrid.client.nearcache.InvalidationStreams;
+import io.shardgrid.client.nearcache.NearCache;
+import io.shardgrid.client.nearcache.NearCacheStats;
 import io.shardgrid.client.pipeline.NodePipeline;
 import io.shardgrid.client.routing.Channels;
 import io.shardgrid.client.routing.RouteTable;
@@ -56,6 +59,9 @@ public final class GridClient implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final RouteTable routes;
     private final Map<String, NodePipeline> pipelines = new ConcurrentHashMap<>();
+    /** Null unless the near cache is on. */
+    private NearCache nearCache;
+    private InvalidationStreams invalidations;
     /** Sends Batch messages; one thread, so callers never block on the network. */
     private final ExecutorService flusher = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "shardgrid-client-flusher");
@@ -93,13 +99,34 @@ public final class GridClient implements AutoCloseable {
     }
 
     public CompletableFuture<Optional<byte[]>> get(byte[] key, ReadConsistency consistency) {
+        NearCache.Ticket ticket = null;
+        int partition = -1;
+        if (nearCache != null && key.length > 0) {
+            partition = routes.map().partitioner().partitionOf(key);
+            byte[] cached = nearCache.get(partition, key, System.currentTimeMillis());
+            if (cached != null) {
+                return CompletableFuture.completedFuture(Optional.of(cached));
+            }
+            // Only linearizable reads fill the cache: a replica's answer may already be stale.
+            ticket = consistency == ReadConsistency.LINEARIZABLE ? nearCache.ticket(partition, key) : null;
+        }
+        NearCache.Ticket fillTicket = ticket;
         GetRequest request = GetRequest.newBuilder().setKey(ByteString.copyFrom(key))
             .setHeader(RequestHeader.newBuilder().setConsistency(consistency == ReadConsistency.STALE_OK
                 ? io.shardgrid.proto.v1.ReadConsistency.STALE_OK : io.shardgrid.proto.v1.ReadConsistency.LINEARIZABLE))
             .build();
         return call(key, BatchOp.newBuilder().setGet(request), true, consistency == ReadConsistency.STALE_OK,
             r -> r.getGet().getError(),
-            r -> r.getGet().getFound() ? Optional.of(r.getGet().getValue().toByteArray()) : Optional.empty());
+            r -> {
+                if (!r.getGet().getFound()) {
+                    return Optional.empty();
+                }
+                byte[] value = r.getGet().getValue().toByteArray();
+                if (fillTicket != null) {
+                    nearCache.put(fillTicket, key, value, r.getGet().getExpireAtMs());
+                }
+                return Optional.of(value);
+            });
     }
 
     public CompletableFuture<Optional<String>> get(String key) {
@@ -122,7 +149,8 @@ public final class GridClient implements AutoCloseable {
     public CompletableFuture<Void> set(byte[] key, byte[] value, Duration ttl) {
         SetRequest request = SetRequest.newBuilder().setKey(ByteString.copyFrom(key))
             .setValue(ByteString.copyFrom(value)).setTtlMs(ttlMs(ttl)).build();
-        return call(key, BatchOp.newBuilder().setSet(request), true, false, r -> r.getSet().getError(), r -> null);
+        return forgetAfter(key, call(key, BatchOp.newBuilder().setSet(request), true, false, r -> r.getSet().getError(),
+            r -> null));
     }
 
     public CompletableFuture<Void> set(byte[] key, byte[] value) {
@@ -147,8 +175,8 @@ public final class GridClient implements AutoCloseable {
     /** Deletes {@code key}; completes with whether a live key was removed. */
     public CompletableFuture<Boolean> delete(byte[] key) {
         DeleteRequest request = DeleteRequest.newBuilder().setKey(ByteString.copyFrom(key)).build();
-        return call(key, BatchOp.newBuilder().setDelete(request), true, false, r -> r.getDelete().getError(),
-            r -> r.getDelete().getDeleted());
+        return forgetAfter(key, call(key, BatchOp.newBuilder().setDelete(request), true, false,
+            r -> r.getDelete().getError(), r -> r.getDelete().getDeleted()));
     }
 
     public CompletableFuture<Boolean> delete(String key) {
@@ -167,19 +195,36 @@ public final class GridClient implements AutoCloseable {
         } else {
             request.setExpected(ByteString.copyFrom(expected));
         }
-        return call(key, BatchOp.newBuilder().setCompareAndSet(request), false, false,
-            r -> r.getCompareAndSet().getError(), r -> r.getCompareAndSet().getSwapped());
+        return forgetAfter(key, call(key, BatchOp.newBuilder().setCompareAndSet(request), false, false,
+            r -> r.getCompareAndSet().getError(), r -> r.getCompareAndSet().getSwapped()));
     }
 
     /** Adds {@code delta} to the decimal integer at {@code key} (absent = 0). Never retried after a possible commit. */
     public CompletableFuture<Long> increment(byte[] key, long delta) {
         IncrementRequest request = IncrementRequest.newBuilder().setKey(ByteString.copyFrom(key)).setDelta(delta).build();
-        return call(key, BatchOp.newBuilder().setIncrement(request), false, false, r -> r.getIncrement().getError(),
-            r -> r.getIncrement().getValue());
+        return forgetAfter(key, call(key, BatchOp.newBuilder().setIncrement(request), false, false,
+            r -> r.getIncrement().getError(), r -> r.getIncrement().getValue()));
     }
 
     public CompletableFuture<Long> increment(String key, long delta) {
         return increment(utf8(key), delta);
+    }
+
+    /**
+     * Forgets {@code key} in the near cache before the caller sees the write finish, whatever its
+     * outcome: this client then reads its own completed writes from the server.
+     */
+    private <T> CompletableFuture<T> forgetAfter(byte[] key, CompletableFuture<T> write) {
+        if (nearCache == null) {
+            return write;
+        }
+        byte[] copy = key.clone();
+        return write.whenComplete((v, e) -> nearCache.invalidate(copy));
+    }
+
+    /** What the near cache did so far; all zero when it is off. */
+    public NearCacheStats nearCacheStats() {
+        return nearCache == null ? new NearCacheStats(0, 0, 0, 0, 0) : nearCache.stats();
     }
 
     /** Batch messages sent to each node so far: how well concurrent calls were coalesced. */
@@ -287,43 +332,88 @@ public final class GridClient implements AutoCloseable {
     @Override
     public void close() {
         routes.close();
+        if (invalidations != null) {
+            invalidations.close();
+        }
         pipelines.values().forEach(NodePipeline::close);
         scheduler.shutdownNow();
         flusher.shutdown();
         channels.close();
     }
 
+    /** Starts the near cache: one invalidation stream per node, waiting briefly for them to open. */
+    private void startNearCache(long waitMs) {
+        PartitionMap map = routes.map();
+        nearCache = new NearCache(map.partitionCount(), config.nearCacheMaxEntries(), config.nearCacheMaxAge());
+        invalidations = new InvalidationStreams(channels, scheduler, nearCache, routes::currentOrNull, routes::offer);
+        routes.onChange((before, after) -> {
+            nearCache.onMapChange(before, after);
+            invalidations.sync(after);
+        });
+        invalidations.sync(map);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
+        while (!invalidations.allConnected() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
     /** Builds a client: {@code GridClient.builder().seeds("host:port", …).build()}. */
     public static final class Builder {
-        private GridClientConfig config = GridClientConfig.defaults();
+        private List<String> seeds = GridClientConfig.LOCAL_CLUSTER;
+        private Duration timeout = GridClientConfig.defaults().timeout();
+        private int maxBatchOps = GridClientConfig.defaults().maxBatchOps();
+        private int maxBatchBytes = GridClientConfig.defaults().maxBatchBytes();
+        private int maxInFlightPerNode = GridClientConfig.defaults().maxInFlightPerNode();
+        private long nearCacheMaxEntries;
+        private Duration nearCacheMaxAge = GridClientConfig.defaults().nearCacheMaxAge();
 
         public Builder seeds(String... seeds) {
             return seeds(Arrays.asList(seeds));
         }
 
         public Builder seeds(List<String> seeds) {
-            config = new GridClientConfig(seeds, config.timeout(), config.maxBatchOps(), config.maxBatchBytes(),
-                config.maxInFlightPerNode());
+            this.seeds = List.copyOf(seeds);
             return this;
         }
 
         public Builder timeout(Duration timeout) {
-            config = new GridClientConfig(config.seeds(), timeout, config.maxBatchOps(), config.maxBatchBytes(),
-                config.maxInFlightPerNode());
+            this.timeout = timeout;
             return this;
         }
 
         public Builder pipelining(int maxBatchOps, int maxBatchBytes, int maxInFlightPerNode) {
-            config = new GridClientConfig(config.seeds(), config.timeout(), maxBatchOps, maxBatchBytes,
-                maxInFlightPerNode);
+            this.maxBatchOps = maxBatchOps;
+            this.maxBatchBytes = maxBatchBytes;
+            this.maxInFlightPerNode = maxInFlightPerNode;
+            return this;
+        }
+
+        /**
+         * Turns the near cache on: up to {@code maxEntries} values read linearizably are kept here,
+         * dropped when their key changes anywhere (pushed by the partition leader, usually within
+         * milliseconds) and at the latest {@code maxAge} after they were read.
+         */
+        public Builder nearCache(long maxEntries, Duration maxAge) {
+            this.nearCacheMaxEntries = maxEntries;
+            this.nearCacheMaxAge = maxAge;
             return this;
         }
 
         /** Connects to a seed and fetches the partition map; fails with UNAVAILABLE if none answers in time. */
         public GridClient build() {
+            GridClientConfig config = new GridClientConfig(seeds, timeout, maxBatchOps, maxBatchBytes,
+                maxInFlightPerNode, nearCacheMaxEntries, nearCacheMaxAge);
             GridClient client = new GridClient(config);
             try {
                 client.routes.start(config.timeout().toMillis());
+                if (config.nearCacheEnabled()) {
+                    client.startNearCache(Math.min(2_000, config.timeout().toMillis()));
+                }
             } catch (RuntimeException e) {
                 client.close();
                 Throwable cause = e.getCause() != null ? e.getCause() : e;

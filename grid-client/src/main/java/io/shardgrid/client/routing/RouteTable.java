@@ -19,6 +19,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
+import java.util.function.UnaryOperator;
 
 /**
  * The client's view of the partition map: fetched from any seed, kept current by the
@@ -34,6 +36,7 @@ public final class RouteTable implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final AtomicReference<PartitionMap> map = new AtomicReference<>();
     private final AtomicReference<CompletableFuture<PartitionMap>> refreshing = new AtomicReference<>();
+    private volatile BiConsumer<PartitionMap, PartitionMap> changeListener = (before, after) -> { };
     private volatile boolean closed;
 
     public RouteTable(List<String> seeds, Channels channels, ScheduledExecutorService scheduler) {
@@ -59,10 +62,31 @@ public final class RouteTable implements AutoCloseable {
         return m;
     }
 
+    /** The current map, or null before the first one arrived. */
+    public PartitionMap currentOrNull() {
+        return map.get();
+    }
+
+    /** Called with the old and the new map whenever the map changes (the old one is null at first). */
+    public void onChange(BiConsumer<PartitionMap, PartitionMap> listener) {
+        this.changeListener = listener;
+    }
+
     /** Installs {@code candidate} if it is newer, or the same epoch with other leader hints. */
     public void offer(PartitionMap candidate) {
-        map.accumulateAndGet(candidate, (current, next) -> current == null || next.epoch() >= current.epoch()
-            ? next : current);
+        install(current -> current == null || candidate.epoch() >= current.epoch() ? candidate : current);
+    }
+
+    private void install(UnaryOperator<PartitionMap> update) {
+        PartitionMap before;
+        PartitionMap after;
+        do {
+            before = map.get();
+            after = update.apply(before);
+        } while (!map.compareAndSet(before, after));
+        if (after != before) {
+            changeListener.accept(before, after);
+        }
     }
 
     /** Records a leader hint from a NOT_LEADER reply without waiting for a refresh. */
@@ -70,7 +94,7 @@ public final class RouteTable implements AutoCloseable {
         if (nodeId == null || nodeId.isEmpty()) {
             return;
         }
-        map.updateAndGet(current -> current == null || partitionId >= current.partitionCount()
+        install(current -> current == null || partitionId >= current.partitionCount()
             || current.node(nodeId).isEmpty() ? current : current.withLeaderHint(partitionId, nodeId));
     }
 

@@ -2,6 +2,8 @@ package io.shardgrid.server.consensus;
 
 import io.shardgrid.server.consensus.codec.LogEntryApplier;
 import io.shardgrid.server.consensus.codec.LogEntryFlyweight;
+import io.shardgrid.server.consensus.codec.LogOpFlyweight;
+import io.shardgrid.server.core.ports.KeyChangeListener;
 import io.shardgrid.server.core.ports.PartitionStore;
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,6 +12,9 @@ import java.util.concurrent.CompletableFuture;
 import org.agrona.ExpandableArrayBuffer;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
@@ -25,16 +30,22 @@ import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 final class PartitionStateMachine extends SnapshottingStateMachine {
     private final int partitionId;
     private final PartitionStore store;
+    private final KeyChangeListener changes;
 
     // Apply-thread only.
     private final ExpandableArrayBuffer entryBytes = new ExpandableArrayBuffer(64 * 1024);
     private final LogEntryFlyweight entry = new LogEntryFlyweight();
     private final LogEntryApplier applier = new LogEntryApplier();
     private final BatchResults results = new BatchResults();
+    private final LogOpFlyweight changedOp = new LogOpFlyweight();
+    private DivisionInfo division;
+    private long publishedTerm;
+    private long publishedSeq;
 
-    PartitionStateMachine(int partitionId, PartitionStore store) {
+    PartitionStateMachine(int partitionId, PartitionStore store, KeyChangeListener changes) {
         this.partitionId = partitionId;
         this.store = store;
+        this.changes = changes;
     }
 
     int partitionId() {
@@ -56,11 +67,57 @@ final class PartitionStateMachine extends SnapshottingStateMachine {
         boolean leader = trx.getServerRole() == RaftPeerRole.LEADER;
         applier.apply(entry, store, leader ? results.reset() : LogEntryApplier.IGNORE_RESULTS);
         updateLastAppliedTermIndex(log.getTerm(), log.getIndex());
+        if (leader && changes.active()) {
+            publishChangedKeys();
+        }
         if (!leader) {
             return CompletableFuture.completedFuture(Message.EMPTY);
         }
         ByteString reply = ByteString.copyFrom(results.encoded().byteArray(), 0, results.encodedLength());
         return CompletableFuture.completedFuture(Message.valueOf(reply));
+    }
+
+    /**
+     * Tells near caches which keys this entry touched. Every write op counts, even a failed
+     * compare-and-set: an extra invalidation costs a cache miss, a missing one a stale read.
+     */
+    private void publishChangedKeys() {
+        long term = currentTerm();
+        if (term != publishedTerm) {
+            publishedTerm = term;
+            publishedSeq = 0;
+        }
+        changedOp.wrap(entry);
+        while (changedOp.next()) {
+            byte[] key = new byte[changedOp.keyLength()];
+            changedOp.buffer().getBytes(changedOp.keyOffset(), key);
+            changes.keyChanged(partitionId, term, ++publishedSeq, key);
+        }
+    }
+
+    private long currentTerm() {
+        if (division == null) {
+            try {
+                division = getServer().join().getDivision(getGroupId()).getInfo();
+            } catch (IOException e) {
+                throw new IllegalStateException("partition " + partitionId + " has no division", e);
+            }
+        }
+        return division.getCurrentTerm();
+    }
+
+    /** Ratis calls this as soon as a leader is known, before the new leader applies anything. */
+    @Override
+    public void notifyLeaderChanged(RaftGroupMemberId member, RaftPeerId newLeaderId) {
+        if (member.getPeerId().equals(newLeaderId)) {
+            try {
+                changes.leadershipTaken(partitionId,
+                    getServer().join().getDivision(getGroupId()).getInfo().getCurrentTerm());
+            } catch (IOException e) {
+                throw new IllegalStateException("partition " + partitionId + " has no division", e);
+            }
+        }
+        changes.leaderChanged(partitionId);
     }
 
     @Override

@@ -7,6 +7,7 @@ import io.shardgrid.common.routing.Partitioner;
 import io.shardgrid.server.config.ServerConfig;
 import io.shardgrid.server.core.ports.Clock;
 import io.shardgrid.server.core.ports.ConsensusGroups;
+import io.shardgrid.server.core.ports.KeyChangeListener;
 import io.shardgrid.server.core.ports.PartitionStore;
 import io.shardgrid.server.core.ports.WriteCommand;
 import io.shardgrid.server.core.ports.WriteResult;
@@ -67,6 +68,7 @@ public final class RatisNode implements ConsensusGroups, Closeable {
     private final ClientId localClientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
     private final MetaStateMachine meta = new MetaStateMachine();
+    private final KeyChangeFanout keyChanges = new KeyChangeFanout();
     private final Map<Integer, PartitionStateMachine> partitions = new ConcurrentHashMap<>();
     private final Map<Integer, PartitionWriteBatcher> batchers = new ConcurrentHashMap<>();
     private final Map<Integer, ReadBarrier> readBarriers = new ConcurrentHashMap<>();
@@ -178,6 +180,11 @@ public final class RatisNode implements ConsensusGroups, Closeable {
         meta.addListener(listener);
     }
 
+    /** Hears the keys every partition this node leads applies, and its leader changes. */
+    public void onKeyChange(KeyChangeListener listener) {
+        keyChanges.add(listener);
+    }
+
     boolean hostsMeta() {
         return division(GroupIds.META_GROUP) != null;
     }
@@ -215,7 +222,7 @@ public final class RatisNode implements ConsensusGroups, Closeable {
         if (p < 0) {
             throw new IllegalArgumentException("group " + groupId + " is not a Shardgrid group");
         }
-        PartitionStateMachine sm = new PartitionStateMachine(p, storeFactory.apply(p));
+        PartitionStateMachine sm = new PartitionStateMachine(p, storeFactory.apply(p), keyChanges);
         PartitionStateMachine previous = partitions.put(p, sm);
         if (previous != null) {
             previous.store().close();

@@ -19,15 +19,17 @@ import java.util.concurrent.TimeUnit;
  */
 public final class GrpcApi implements AutoCloseable {
     private final Server server;
+    private final GridRoutingService routing;
 
     public GrpcApi(ServerConfig config, GridService service, RatisNode raft, Membership membership, GridMetrics metrics,
                    AdminTokenInterceptor adminToken, Executor adminExecutor) {
+        this.routing = new GridRoutingService(raft);
         this.server = NettyServerBuilder.forAddress(new InetSocketAddress(ServerConfig.host(config.grpcAddress()),
                 ServerConfig.port(config.grpcAddress())))
             .directExecutor()
             .maxInboundMessageSize(32 * 1024 * 1024)
             .addService(new GridDataService(service, raft::map, metrics))
-            .addService(new GridRoutingService(raft))
+            .addService(routing)
             .addService(ServerInterceptors.intercept(new GridAdminService(raft, membership, adminExecutor), adminToken))
             .build();
     }
@@ -44,6 +46,7 @@ public final class GrpcApi implements AutoCloseable {
     @Override
     public void close() {
         server.shutdownNow();
+        routing.close();
         try {
             server.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
