@@ -6,8 +6,14 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
-/** One gRPC channel per node address, created on first use and reused for every call. */
+/**
+ * One gRPC channel per node address, created on first use and reused for every call. Keepalive
+ * pings find a silently dead peer in seconds, so long-lived watch streams fail instead of hanging.
+ */
 public final class Channels implements AutoCloseable {
+    /** The server permits pings this often (GrpcApi); keep the two in step. */
+    static final long KEEPALIVE_SECONDS = 10;
+
     private final Map<String, ManagedChannel> byAddress = new ConcurrentHashMap<>();
 
     public ManagedChannel get(String address) {
@@ -15,6 +21,9 @@ public final class Channels implements AutoCloseable {
             .usePlaintext()
             .directExecutor()
             .maxInboundMessageSize(32 * 1024 * 1024)
+            .keepAliveTime(KEEPALIVE_SECONDS, TimeUnit.SECONDS)
+            .keepAliveTimeout(5, TimeUnit.SECONDS)
+            .keepAliveWithoutCalls(true)
             .build());
     }
 

@@ -28,6 +28,9 @@ public final class GrpcApi implements AutoCloseable {
                 ServerConfig.port(config.grpcAddress())))
             .directExecutor()
             .maxInboundMessageSize(32 * 1024 * 1024)
+            // Clients ping every 10 s to find dead peers under their watch streams.
+            .permitKeepAliveTime(5, TimeUnit.SECONDS)
+            .permitKeepAliveWithoutCalls(true)
             .addService(new GridDataService(service, raft::map, metrics))
             .addService(routing)
             .addService(ServerInterceptors.intercept(new GridAdminService(raft, membership, adminExecutor), adminToken))
