@@ -2,6 +2,7 @@ package io.shardgrid.server;
 
 import io.shardgrid.server.config.ServerConfig;
 import io.shardgrid.server.consensus.Membership;
+import io.shardgrid.server.placement.PlacementDriver;
 import io.shardgrid.server.consensus.RatisNode;
 import io.shardgrid.server.core.GridService;
 import io.shardgrid.server.core.ports.Clock;
@@ -30,6 +31,7 @@ public final class GridNode implements AutoCloseable {
     private final RatisNode raft;
     private final Membership membership;
     private final ExecutorService adminExecutor;
+    private final PlacementDriver placement;
     private GrpcApi grpc;
     private HttpApi http;
     private volatile boolean membershipSettled;
@@ -39,6 +41,7 @@ public final class GridNode implements AutoCloseable {
         this.budget = new MemoryBudget(config.memoryBytes());
         this.raft = new RatisNode(config, p -> new OffHeapPartitionStore(p, budget), Clock.SYSTEM);
         this.membership = new Membership(raft);
+        this.placement = new PlacementDriver(raft, membership, config.placement(), config.nodeId());
         this.adminExecutor = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, config.nodeId() + "-admin");
             t.setDaemon(true);
@@ -53,7 +56,7 @@ public final class GridNode implements AutoCloseable {
         GridService service = new GridService(raft, raft::partitioner, config.limits(), Clock.SYSTEM,
             raft::mapEpoch);
         AdminTokenInterceptor adminToken = new AdminTokenInterceptor(config.adminToken());
-        grpc = new GrpcApi(config, service, raft, membership, metrics, adminToken, adminExecutor).start();
+        grpc = new GrpcApi(config, service, raft, membership, placement, metrics, adminToken, adminExecutor).start();
         http = new HttpApi(config, service, raft, membership, metrics, adminToken, () -> membershipSettled);
         http.start();
         LOG.info("{}: gRPC API on {}", config.nodeId(), config.grpcAddress());
@@ -63,6 +66,7 @@ public final class GridNode implements AutoCloseable {
             new JoinClient(config).join(config.join());
         }
         membershipSettled = true;
+        placement.start();
         return this;
     }
 
@@ -72,6 +76,10 @@ public final class GridNode implements AutoCloseable {
 
     public RatisNode raft() {
         return raft;
+    }
+
+    public PlacementDriver placement() {
+        return placement;
     }
 
     public Membership membership() {
@@ -88,6 +96,7 @@ public final class GridNode implements AutoCloseable {
             grpc.close();
         }
         adminExecutor.shutdownNow();
+        placement.close();
         raft.close();
     }
 }

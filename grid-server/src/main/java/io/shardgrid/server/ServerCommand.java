@@ -1,11 +1,15 @@
 package io.shardgrid.server;
 
 import io.shardgrid.common.limits.Limits;
+import io.shardgrid.common.time.DurationText;
 import io.shardgrid.server.config.Durability;
+import io.shardgrid.server.config.PlacementSettings;
 import io.shardgrid.server.config.ServerConfig;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -58,12 +62,40 @@ public final class ServerCommand implements Callable<Integer> {
         description = "Shared secret for the admin API (env SHARDGRID_ADMIN_TOKEN).")
     String adminToken;
 
+    @Option(names = "--zone", defaultValue = "", description = "Failure domain (rack, zone); replicas of a partition go to distinct zones.")
+    String zone;
+
+    @Option(names = "--down-after", defaultValue = "30s",
+        description = "A node silent this long is down and its replicas are rebuilt elsewhere (default: ${DEFAULT-VALUE}).")
+    String downAfter;
+
+    @Option(names = "--placement-interval", defaultValue = "2s",
+        description = "How often the meta leader re-plans placement; 0 turns automatic placement off (default: ${DEFAULT-VALUE}).")
+    String placementInterval;
+
+    @Option(names = "--max-moves-per-node", defaultValue = "1",
+        description = "Replica moves at once into or out of one node (default: ${DEFAULT-VALUE}).")
+    int maxMovesPerNode;
+
+    @Option(names = "--max-moves", defaultValue = "4",
+        description = "Replica moves at once in the cluster (default: ${DEFAULT-VALUE}).")
+    int maxMoves;
+
     ServerConfig toConfig() {
         ServerConfig d = ServerConfig.defaults();
         return new ServerConfig(nodeId, httpAddr, grpcAddr != null ? grpcAddr : ServerConfig.grpcBesideHttp(httpAddr), raftAddr, dataDir, bootstrap, join, partitions, replication,
             parseBytes(memory), durability, new Limits(maxKeyBytes, maxValueBytes), d.maxBatchOps(),
             d.maxBatchBytes(), d.maxQueuedWrites(), d.requestTimeout(), adminToken, d.snapshotEveryEntries(),
-            d.logSegmentBytes());
+            d.logSegmentBytes(), new PlacementSettings(zone, duration(downAfter, "--down-after"),
+                duration(placementInterval, "--placement-interval"), maxMovesPerNode, maxMoves));
+    }
+
+    private static Duration duration(String text, String flag) {
+        try {
+            return Duration.ofMillis(DurationText.parseMs(text, TimeUnit.SECONDS));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(flag + ": " + e.getMessage());
+        }
     }
 
     static long parseBytes(String text) {

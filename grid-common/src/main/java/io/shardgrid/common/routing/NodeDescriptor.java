@@ -2,8 +2,12 @@ package io.shardgrid.common.routing;
 
 import java.util.Objects;
 
-/** How to reach one node: its id and its gRPC, HTTP and raft addresses ({@code host:port}). */
-public record NodeDescriptor(String nodeId, String grpcAddress, String httpAddress, String raftAddress) {
+/**
+ * How to reach one node: its id and its gRPC, HTTP and raft addresses ({@code host:port}), its
+ * zone (failure domain, empty when unlabelled), and whether it is being drained.
+ */
+public record NodeDescriptor(String nodeId, String grpcAddress, String httpAddress, String raftAddress, String zone,
+                             boolean draining) {
     public NodeDescriptor {
         Objects.requireNonNull(nodeId, "nodeId");
         if (nodeId.isBlank()) {
@@ -12,5 +16,14 @@ public record NodeDescriptor(String nodeId, String grpcAddress, String httpAddre
         grpcAddress = grpcAddress == null ? "" : grpcAddress;
         httpAddress = httpAddress == null ? "" : httpAddress;
         raftAddress = raftAddress == null ? "" : raftAddress;
+        zone = zone == null ? "" : zone;
+    }
+
+    public NodeDescriptor(String nodeId, String grpcAddress, String httpAddress, String raftAddress) {
+        this(nodeId, grpcAddress, httpAddress, raftAddress, "", false);
+    }
+
+    public NodeDescriptor withDraining(boolean value) {
+        return new NodeDescriptor(nodeId, grpcAddress, httpAddress, raftAddress, zone, value);
     }
 }

@@ -105,6 +105,13 @@ public final class PartitionMap {
         return new PartitionMap(epoch + 1, replicationFactor, next, partitions);
     }
 
+    /** This map without {@code nodeId} (which must hold no replica), at {@code epoch + 1}. */
+    public PartitionMap withoutNode(String nodeId) {
+        Map<String, NodeDescriptor> next = new LinkedHashMap<>(nodes);
+        next.remove(nodeId);
+        return new PartitionMap(epoch + 1, replicationFactor, next, partitions);
+    }
+
     /** This map with one partition's assignment replaced, at {@code epoch + 1}. */
     public PartitionMap withPartition(PartitionAssignment assignment) {
         List<PartitionAssignment> next = new ArrayList<>(partitions);

@@ -55,10 +55,13 @@ public final class PartitionMapCodec {
             .setGrpcAddress(node.grpcAddress())
             .setHttpAddress(node.httpAddress())
             .setRaftAddress(node.raftAddress())
+            .setZone(node.zone())
+            .setDraining(node.draining())
             .build();
     }
 
     public static NodeDescriptor fromMessage(NodeAddress a) {
-        return new NodeDescriptor(a.getNodeId(), a.getGrpcAddress(), a.getHttpAddress(), a.getRaftAddress());
+        return new NodeDescriptor(a.getNodeId(), a.getGrpcAddress(), a.getHttpAddress(), a.getRaftAddress(),
+            a.getZone(), a.getDraining());
     }
 }

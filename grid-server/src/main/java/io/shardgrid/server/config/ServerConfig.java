@@ -29,6 +29,7 @@ import java.util.Objects;
  * @param adminToken        shared secret for the admin API; empty = admin calls refused
  * @param snapshotEveryEntries each partition snapshots its store after this many log entries
  * @param logSegmentBytes   raft log segment size; the log is purged behind snapshots a whole segment at a time
+ * @param placement         zone, liveness and move limits of the placement driver
  */
 public record ServerConfig(
         String nodeId,
@@ -49,7 +50,8 @@ public record ServerConfig(
         Duration requestTimeout,
         String adminToken,
         long snapshotEveryEntries,
-        long logSegmentBytes) {
+        long logSegmentBytes,
+        PlacementSettings placement) {
 
     public static final String DEFAULT_NODE_ID = "node1";
     public static final String DEFAULT_HTTP_ADDRESS = "127.0.0.1:8080";
@@ -107,6 +109,7 @@ public record ServerConfig(
         if (logSegmentBytes < 4096) {
             throw new IllegalArgumentException("log segment " + logSegmentBytes + " bytes must be at least 4096");
         }
+        placement = placement == null ? PlacementSettings.DEFAULTS : placement;
     }
 
     public static ServerConfig defaults() {
@@ -114,37 +117,43 @@ public record ServerConfig(
             Path.of(DEFAULT_DATA_DIR), false, "", DEFAULT_PARTITIONS, DEFAULT_REPLICATION, DEFAULT_MEMORY_BYTES,
             Durability.SYNC, Limits.DEFAULT, DEFAULT_MAX_BATCH_OPS, DEFAULT_MAX_BATCH_BYTES,
             DEFAULT_MAX_QUEUED_WRITES, DEFAULT_REQUEST_TIMEOUT, "", DEFAULT_SNAPSHOT_EVERY_ENTRIES,
-            DEFAULT_LOG_SEGMENT_BYTES);
+            DEFAULT_LOG_SEGMENT_BYTES, PlacementSettings.DEFAULTS);
     }
 
     public ServerConfig withNode(String nodeId, String httpAddress, String grpcAddress, String raftAddress,
                                  Path dataDir) {
         return new ServerConfig(nodeId, httpAddress, grpcAddress, raftAddress, dataDir, bootstrap, join, partitions,
             replication, memoryBytes, durability, limits, maxBatchOps, maxBatchBytes, maxQueuedWrites, requestTimeout,
-            adminToken, snapshotEveryEntries, logSegmentBytes);
+            adminToken, snapshotEveryEntries, logSegmentBytes, placement);
     }
 
     public ServerConfig withMembership(boolean bootstrap, String join) {
         return new ServerConfig(nodeId, httpAddress, grpcAddress, raftAddress, dataDir, bootstrap, join, partitions,
             replication, memoryBytes, durability, limits, maxBatchOps, maxBatchBytes, maxQueuedWrites, requestTimeout,
-            adminToken, snapshotEveryEntries, logSegmentBytes);
+            adminToken, snapshotEveryEntries, logSegmentBytes, placement);
     }
 
     public ServerConfig withCluster(int partitions, int replication, long snapshotEveryEntries, long logSegmentBytes,
                                     String adminToken) {
         return new ServerConfig(nodeId, httpAddress, grpcAddress, raftAddress, dataDir, bootstrap, join, partitions,
             replication, memoryBytes, durability, limits, maxBatchOps, maxBatchBytes, maxQueuedWrites, requestTimeout,
-            adminToken, snapshotEveryEntries, logSegmentBytes);
+            adminToken, snapshotEveryEntries, logSegmentBytes, placement);
     }
 
     public ServerConfig withDurability(Durability newDurability) {
         return new ServerConfig(nodeId, httpAddress, grpcAddress, raftAddress, dataDir, bootstrap, join, partitions,
             replication, memoryBytes, newDurability, limits, maxBatchOps, maxBatchBytes, maxQueuedWrites,
-            requestTimeout, adminToken, snapshotEveryEntries, logSegmentBytes);
+            requestTimeout, adminToken, snapshotEveryEntries, logSegmentBytes, placement);
+    }
+
+    public ServerConfig withPlacement(PlacementSettings newPlacement) {
+        return new ServerConfig(nodeId, httpAddress, grpcAddress, raftAddress, dataDir, bootstrap, join, partitions,
+            replication, memoryBytes, durability, limits, maxBatchOps, maxBatchBytes, maxQueuedWrites,
+            requestTimeout, adminToken, snapshotEveryEntries, logSegmentBytes, newPlacement);
     }
 
     public NodeDescriptor descriptor() {
-        return new NodeDescriptor(nodeId, grpcAddress, httpAddress, raftAddress);
+        return new NodeDescriptor(nodeId, grpcAddress, httpAddress, raftAddress, placement.zone(), false);
     }
 
     /** The seed accepted ":8080"; we bind loopback for a bare port so nothing listens on every interface by accident. */

@@ -79,9 +79,11 @@ public final class Membership {
      * group has fewer than {@value #META_VOTERS}, and adds it to every partition with fewer than RF
      * replicas. Safe to repeat: steps already done are skipped.
      */
-    public synchronized PartitionMap join(NodeDescriptor joiner) throws IOException {
+    public synchronized PartitionMap join(NodeDescriptor request) throws IOException {
         PartitionMap map = readMap();
-        NodeDescriptor known = map.nodes().get(joiner.nodeId());
+        NodeDescriptor known = map.nodes().get(request.nodeId());
+        // A rejoin (a restart) keeps what operators decided about the node.
+        NodeDescriptor joiner = known == null ? request : request.withDraining(known.draining());
         if (known == null || !known.equals(joiner)) {
             map = update(m -> m.withNode(joiner));
         }
@@ -150,6 +152,132 @@ public final class Membership {
                 throw new IOException("leadership of p" + partitionId + " did not move to " + nodeId + ": "
                     + reply.getException());
             }
+        }
+    }
+
+    /**
+     * Moves one replica of {@code partitionId} as safe raft steps: the target is recorded in the map
+     * as a learner first (so a new meta leader sees the move and finishes it), added to the group
+     * (Ratis stages it until it has caught up, by snapshot if need be, before it votes), recorded as
+     * a replica; then leadership leaves the source if it has it, the source leaves the group's
+     * configuration and the map, and its copy is deleted. Either side may be empty (only add, only
+     * remove). Every step checks what is already done, so a repeated or resumed move is harmless.
+     */
+    public void moveReplica(int partitionId, String from, String to) throws IOException {
+        PartitionMap map = readMap();
+        checkPartition(map, partitionId);
+        if (!to.isEmpty()) {
+            NodeDescriptor target = map.node(to).orElseThrow(
+                () -> GridException.invalidArgument("node " + to + " is not in the cluster"));
+            if (!map.partition(partitionId).replicas().contains(to)) {
+                update(m -> m.partition(partitionId).learners().contains(to) ? null : m.withPartition(
+                    m.partition(partitionId).withReplicas(m.partition(partitionId).replicas(), List.of(to))));
+                PartitionAssignment a = readMap().partition(partitionId);
+                addToGroupIfRoom(GroupIds.partition(partitionId), peers(readMap(), a.replicas()), target,
+                    Integer.MAX_VALUE);
+                update(m -> {
+                    PartitionAssignment now = m.partition(partitionId);
+                    List<String> replicas = new ArrayList<>(now.replicas());
+                    if (!replicas.contains(to)) {
+                        replicas.add(to);
+                    }
+                    return m.withPartition(now.withReplicas(replicas, List.of()));
+                });
+            }
+        }
+        if (!from.isEmpty()) {
+            removeReplica(partitionId, from);
+        }
+    }
+
+    private void removeReplica(int partitionId, String from) throws IOException {
+        PartitionMap map = readMap();
+        PartitionAssignment a = map.partition(partitionId);
+        if (!a.replicas().contains(from)) {
+            return;
+        }
+        List<String> remaining = new ArrayList<>(a.replicas());
+        remaining.remove(from);
+        if (remaining.isEmpty()) {
+            throw new GridException(GridErrorCode.CONDITION_FAILED, "partition " + partitionId
+                + " has no replica besides " + from + "; add one before removing it");
+        }
+        try (RaftClient client = client(GroupIds.partition(partitionId), peers(map, a.replicas()))) {
+            if (from.equals(node.leaderOf(partitionId).orElse(""))) {
+                try {
+                    client.admin().transferLeadership(RaftPeerId.valueOf(remaining.get(0)), 10_000);
+                } catch (IOException e) {
+                    // Ratis can still remove a leader: it steps down once the new configuration commits.
+                    LOG.info("{}: leadership of p{} stayed on {}: {}", selfId(), partitionId, from, e.toString());
+                }
+            }
+            RaftClientReply reply = client.admin().setConfiguration(peers(map, remaining));
+            if (!reply.isSuccess()) {
+                throw new IOException("could not remove " + from + " from p" + partitionId + ": " + reply.getException());
+            }
+        }
+        update(m -> {
+            PartitionAssignment now = m.partition(partitionId);
+            if (!now.replicas().contains(from)) {
+                return null;
+            }
+            List<String> replicas = new ArrayList<>(now.replicas());
+            replicas.remove(from);
+            return m.withPartition(now.withReplicas(replicas, now.learners()));
+        });
+        dropGroup(map, partitionId, from);
+    }
+
+    /** Deletes {@code nodeId}'s copy of a partition it no longer replicates; a node that is down keeps it until it returns. */
+    private void dropGroup(PartitionMap map, int partitionId, String nodeId) {
+        try (RaftClient client = client(GroupIds.partition(partitionId), peers(map, List.of(nodeId)))) {
+            client.getGroupManagementApi(RaftPeerId.valueOf(nodeId)).remove(GroupIds.partition(partitionId), true, false);
+        } catch (IOException | RuntimeException e) {
+            LOG.info("{}: {} keeps its copy of p{} for now ({}); it drops it when it sees the map",
+                selfId(), nodeId, partitionId, e.toString());
+        }
+    }
+
+    /** Deletes this node's copy of a partition the map no longer gives it. */
+    public void dropLocalGroup(int partitionId) {
+        PartitionMap map = node.map();
+        if (map != null) {
+            dropGroup(map, partitionId, selfId());
+        }
+    }
+
+    /** Records whether {@code nodeId} is being drained: a draining node gets no new replicas or leaders. */
+    public PartitionMap setDraining(String nodeId, boolean draining) throws IOException {
+        return update(m -> {
+            NodeDescriptor d = m.node(nodeId).orElseThrow(
+                () -> GridException.invalidArgument("node " + nodeId + " is not in the cluster"));
+            return d.draining() == draining ? null : m.withNode(d.withDraining(draining));
+        });
+    }
+
+    /** Forgets a node that holds no replica any more (drain it first). */
+    public PartitionMap removeNode(String nodeId) throws IOException {
+        PartitionMap map = readMap();
+        if (map.node(nodeId).isEmpty()) {
+            throw GridException.invalidArgument("node " + nodeId + " is not in the cluster");
+        }
+        for (PartitionAssignment a : map.partitions()) {
+            if (a.replicas().contains(nodeId) || a.learners().contains(nodeId)) {
+                throw new GridException(GridErrorCode.CONDITION_FAILED, "node " + nodeId
+                    + " still holds partition " + a.partitionId() + "; drain it first (grid admin drain " + nodeId + ")");
+            }
+        }
+        if (metaPeers(map).stream().anyMatch(p -> p.getId().toString().equals(nodeId))) {
+            throw new GridException(GridErrorCode.CONDITION_FAILED, "node " + nodeId
+                + " is a meta group voter; removing meta voters is not supported yet");
+        }
+        return update(m -> m.node(nodeId).isEmpty() ? null : m.withoutNode(nodeId));
+    }
+
+    private static void checkPartition(PartitionMap map, int partitionId) {
+        if (partitionId < 0 || partitionId >= map.partitionCount()) {
+            throw new GridException(GridErrorCode.UNKNOWN_PARTITION, "partition " + partitionId
+                + " does not exist (0.." + (map.partitionCount() - 1) + ")");
         }
     }
 

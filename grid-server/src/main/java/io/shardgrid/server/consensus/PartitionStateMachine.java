@@ -126,6 +126,13 @@ final class PartitionStateMachine extends SnapshottingStateMachine {
         return CompletableFuture.completedFuture(Message.EMPTY);
     }
 
+    /** Ratis closes the state machine when the node stops or the partition leaves this node. */
+    @Override
+    public void close() throws IOException {
+        store.close();
+        super.close();
+    }
+
     @Override
     protected void writeState(OutputStream out) throws IOException {
         // Time 0 keeps expired-but-unswept entries too: they read as absent on every replica anyway,

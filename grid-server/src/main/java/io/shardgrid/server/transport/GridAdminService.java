@@ -20,33 +20,50 @@ import io.shardgrid.proto.v1.NodeState;
 import io.shardgrid.proto.v1.PartitionInfo;
 import io.shardgrid.server.consensus.Membership;
 import io.shardgrid.server.consensus.RatisNode;
+import io.shardgrid.proto.v1.DrainRequest;
+import io.shardgrid.proto.v1.MoveReplicaRequest;
+import io.shardgrid.proto.v1.OperatorResponse;
+import io.shardgrid.proto.v1.RebalanceRequest;
+import io.shardgrid.proto.v1.RebalanceResponse;
+import io.shardgrid.proto.v1.RemoveNodeRequest;
+import io.shardgrid.proto.v1.TransferLeaderRequest;
+import io.shardgrid.server.placement.PlacementDriver;
+import io.shardgrid.server.placement.plan.MoveReplica;
+import io.shardgrid.server.placement.plan.Operator;
+import io.shardgrid.server.placement.plan.TransferLeader;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.Executor;
 
 /**
- * The admin API this node implements so far: join, cluster status, nodes and partitions. The
- * placement operations of the proto (rebalance, move, transfer, drain, remove) answer UNIMPLEMENTED
- * until the placement driver lands. Guarded by {@link AdminTokenInterceptor}.
+ * The admin API: join, cluster status, nodes and partitions, and the placement operations
+ * (rebalance, move, transfer leader, drain, remove) handed to the {@link PlacementDriver}. Guarded
+ * by {@link AdminTokenInterceptor}. Node liveness is known on the meta leader only; status answers
+ * name it so a caller can ask it.
  */
 public final class GridAdminService extends GridAdminGrpc.GridAdminImplBase {
     private final RatisNode node;
     private final Membership membership;
+    private final PlacementDriver placement;
     private final Executor slowCalls;
+    private final long downAfterMs;
 
-    public GridAdminService(RatisNode node, Membership membership, Executor slowCalls) {
+    public GridAdminService(RatisNode node, Membership membership, PlacementDriver placement, Executor slowCalls,
+                            long downAfterMs) {
         this.node = node;
         this.membership = membership;
+        this.placement = placement;
         this.slowCalls = slowCalls;
+        this.downAfterMs = downAfterMs;
     }
 
-    @Override
-    public void join(JoinRequest request, StreamObserver<JoinResponse> out) {
+    /** Runs a slow admin call off the transport thread, turning failures into grid errors. */
+    private <T> void slow(StreamObserver<T> out, Callable<T> call) {
         slowCalls.execute(() -> {
             try {
-                NodeDescriptor joiner = PartitionMapCodec.fromMessage(request.getNode());
-                PartitionMap map = membership.join(joiner);
-                out.onNext(JoinResponse.newBuilder().setMapEpoch(map.epoch()).build());
+                out.onNext(call.call());
                 out.onCompleted();
             } catch (IllegalArgumentException e) {
                 out.onError(GrpcErrors.toStatus(GridException.invalidArgument(e.getMessage()), node::map));
@@ -57,12 +74,108 @@ public final class GridAdminService extends GridAdminGrpc.GridAdminImplBase {
     }
 
     @Override
+    public void rebalance(RebalanceRequest request, StreamObserver<RebalanceResponse> out) {
+        slow(out, () -> {
+            List<Operator> ops = placement.rebalance(request.getDryRun());
+            RebalanceResponse.Builder b = RebalanceResponse.newBuilder();
+            long bytes = 0;
+            for (Operator op : ops) {
+                b.addOperators(toMessage(0, op, request.getDryRun()
+                    ? io.shardgrid.proto.v1.Operator.State.PLANNED : io.shardgrid.proto.v1.Operator.State.RUNNING));
+                bytes += op instanceof MoveReplica m ? m.bytesToCopy() : 0;
+            }
+            return b.setBytesToCopy(bytes).build();
+        });
+    }
+
+    @Override
+    public void moveReplica(MoveReplicaRequest request, StreamObserver<OperatorResponse> out) {
+        slow(out, () -> {
+            if (request.getFromNodeId().isEmpty() && request.getToNodeId().isEmpty()) {
+                throw GridException.invalidArgument("a move needs --from, --to or both");
+            }
+            Operator op = placement.move(request.getPartitionId(), request.getFromNodeId(), request.getToNodeId());
+            return OperatorResponse.newBuilder()
+                .addOperators(toMessage(0, op, io.shardgrid.proto.v1.Operator.State.RUNNING)).build();
+        });
+    }
+
+    @Override
+    public void transferLeader(TransferLeaderRequest request, StreamObserver<OperatorResponse> out) {
+        slow(out, () -> {
+            if (request.getToNodeId().isEmpty()) {
+                throw GridException.invalidArgument("transfer-leader needs the target node (--to)");
+            }
+            Operator op = placement.transferLeader(request.getPartitionId(), request.getToNodeId());
+            return OperatorResponse.newBuilder()
+                .addOperators(toMessage(0, op, io.shardgrid.proto.v1.Operator.State.DONE)).build();
+        });
+    }
+
+    @Override
+    public void drain(DrainRequest request, StreamObserver<OperatorResponse> out) {
+        slow(out, () -> {
+            OperatorResponse.Builder b = OperatorResponse.newBuilder();
+            for (Operator op : placement.drain(request.getNodeId())) {
+                b.addOperators(toMessage(0, op, io.shardgrid.proto.v1.Operator.State.PLANNED));
+            }
+            return b.build();
+        });
+    }
+
+    @Override
+    public void removeNode(RemoveNodeRequest request, StreamObserver<OperatorResponse> out) {
+        slow(out, () -> {
+            placement.remove(request.getNodeId());
+            return OperatorResponse.getDefaultInstance();
+        });
+    }
+
+    private static io.shardgrid.proto.v1.Operator toMessage(long id, Operator op,
+                                                            io.shardgrid.proto.v1.Operator.State state) {
+        io.shardgrid.proto.v1.Operator.Builder b = io.shardgrid.proto.v1.Operator.newBuilder().setId(id)
+            .setPartitionId(op.partitionId()).setState(state);
+        if (op instanceof MoveReplica m) {
+            b.setKind(m.fromNodeId().isEmpty() ? io.shardgrid.proto.v1.Operator.Kind.ADD_LEARNER
+                    : m.toNodeId().isEmpty() ? io.shardgrid.proto.v1.Operator.Kind.REMOVE_REPLICA
+                    : io.shardgrid.proto.v1.Operator.Kind.MOVE_REPLICA)
+                .setFromNodeId(m.fromNodeId()).setToNodeId(m.toNodeId()).setBytesToCopy(m.bytesToCopy());
+        } else if (op instanceof TransferLeader t) {
+            b.setKind(io.shardgrid.proto.v1.Operator.Kind.TRANSFER_LEADER)
+                .setFromNodeId(t.fromNodeId()).setToNodeId(t.toNodeId());
+        }
+        return b.build();
+    }
+
+    @Override
+    public void join(JoinRequest request, StreamObserver<JoinResponse> out) {
+        slow(out, () -> {
+            PartitionMap map = membership.join(PartitionMapCodec.fromMessage(request.getNode()));
+            return JoinResponse.newBuilder().setMapEpoch(map.epoch()).build();
+        });
+    }
+
+    @Override
     public void clusterStatus(ClusterStatusRequest request, StreamObserver<ClusterStatusResponse> out) {
         PartitionMap map = node.routingMap();
         ClusterStatusResponse.Builder b = ClusterStatusResponse.newBuilder();
         if (map != null) {
             b.setMapEpoch(map.epoch()).setPartitionCount(map.partitionCount())
-                .setReplicationFactor(map.replicationFactor()).addAllNodes(nodes(map));
+                .setReplicationFactor(map.replicationFactor()).addAllNodes(nodes(map))
+                .setMetaLeaderNodeId(node.metaLeaderId().orElse(""));
+            for (PlacementDriver.RunningOperator r : placement.running()) {
+                b.addOperatorsInFlight(toMessage(r.id(), r.operator(), io.shardgrid.proto.v1.Operator.State.RUNNING));
+            }
+            for (PartitionAssignment a : map.partitions()) {
+                for (String learner : a.learners()) {
+                    boolean known = placement.running().stream().anyMatch(r -> r.operator().partitionId()
+                        == a.partitionId());
+                    if (!known) {
+                        b.addOperatorsInFlight(toMessage(0, new MoveReplica(a.partitionId(), "", learner, 0),
+                            io.shardgrid.proto.v1.Operator.State.RUNNING));
+                    }
+                }
+            }
         }
         out.onNext(b.build());
         out.onCompleted();
@@ -100,7 +213,8 @@ public final class GridAdminService extends GridAdminGrpc.GridAdminImplBase {
         out.onCompleted();
     }
 
-    private static List<NodeInfo> nodes(PartitionMap map) {
+    private List<NodeInfo> nodes(PartitionMap map) {
+        Map<String, Long> silence = node.metaPeerSilenceMs();
         List<NodeInfo> nodes = new ArrayList<>();
         for (NodeDescriptor d : map.nodes().values()) {
             int replicas = 0;
@@ -113,8 +227,21 @@ public final class GridAdminService extends GridAdminGrpc.GridAdminImplBase {
                     leaders++;
                 }
             }
-            nodes.add(NodeInfo.newBuilder().setAddress(PartitionMapCodec.toMessage(d)).setState(NodeState.NODE_STATE_UNKNOWN)
-                .setReplicaCount(replicas).setLeaderCount(leaders).build());
+            NodeState state;
+            Long silentMs = silence.get(d.nodeId());
+            if (d.draining()) {
+                state = NodeState.DRAINING;
+            } else if (silentMs == null) {
+                state = silence.isEmpty() ? NodeState.NODE_STATE_UNKNOWN : NodeState.UP;
+            } else {
+                state = silentMs < downAfterMs ? NodeState.UP : NodeState.DOWN;
+            }
+            NodeInfo.Builder info = NodeInfo.newBuilder().setAddress(PartitionMapCodec.toMessage(d)).setState(state)
+                .setZone(d.zone()).setReplicaCount(replicas).setLeaderCount(leaders);
+            if (silentMs != null) {
+                info.setLastHeartbeatMs(System.currentTimeMillis() - silentMs);
+            }
+            nodes.add(info.build());
         }
         return nodes;
     }

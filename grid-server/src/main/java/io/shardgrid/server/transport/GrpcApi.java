@@ -7,6 +7,7 @@ import io.shardgrid.server.config.ServerConfig;
 import io.shardgrid.server.consensus.Membership;
 import io.shardgrid.server.consensus.RatisNode;
 import io.shardgrid.server.core.GridService;
+import io.shardgrid.server.placement.PlacementDriver;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.Executor;
@@ -21,7 +22,8 @@ public final class GrpcApi implements AutoCloseable {
     private final Server server;
     private final GridRoutingService routing;
 
-    public GrpcApi(ServerConfig config, GridService service, RatisNode raft, Membership membership, GridMetrics metrics,
+    public GrpcApi(ServerConfig config, GridService service, RatisNode raft, Membership membership,
+                   PlacementDriver placement, GridMetrics metrics,
                    AdminTokenInterceptor adminToken, Executor adminExecutor) {
         this.routing = new GridRoutingService(raft);
         this.server = NettyServerBuilder.forAddress(new InetSocketAddress(ServerConfig.host(config.grpcAddress()),
@@ -33,7 +35,8 @@ public final class GrpcApi implements AutoCloseable {
             .permitKeepAliveWithoutCalls(true)
             .addService(new GridDataService(service, raft::map, metrics))
             .addService(routing)
-            .addService(ServerInterceptors.intercept(new GridAdminService(raft, membership, adminExecutor), adminToken))
+            .addService(ServerInterceptors.intercept(new GridAdminService(raft, membership, placement, adminExecutor,
+                config.placement().downAfter().toMillis()), adminToken))
             .build();
     }
 

@@ -1,0 +1,299 @@
+package io.shardgrid.server.placement;
+
+import io.shardgrid.common.error.GridErrorCode;
+import io.shardgrid.common.error.GridException;
+import io.shardgrid.common.routing.NodeDescriptor;
+import io.shardgrid.common.routing.PartitionAssignment;
+import io.shardgrid.common.routing.PartitionMap;
+import io.shardgrid.server.config.PlacementSettings;
+import io.shardgrid.server.consensus.Membership;
+import io.shardgrid.server.consensus.RatisNode;
+import io.shardgrid.server.placement.plan.MoveReplica;
+import io.shardgrid.server.placement.plan.NodeView;
+import io.shardgrid.server.placement.plan.Operator;
+import io.shardgrid.server.placement.plan.PartitionView;
+import io.shardgrid.server.placement.plan.PlacementPlanner;
+import io.shardgrid.server.placement.plan.TransferLeader;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs placement: on the meta leader it re-plans every {@code interval} (liveness from raft
+ * heartbeats, the {@link PlacementPlanner}) and starts the planned operators within the move
+ * limits; on every node it deletes local copies of partitions the map no longer gives this node
+ * (a node that was down while its replicas moved away comes back empty). Admin calls reach it
+ * through {@link #rebalance}, {@link #move}, {@link #transferLeader}, {@link #drain} and
+ * {@link #remove}.
+ *
+ * <p>A move is recorded in the map (its target as a learner) before it starts, so a new meta leader
+ * finishes an interrupted add; the planner then removes any replica too many.
+ */
+public final class PlacementDriver implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PlacementDriver.class);
+    /** Leader transfers started per round: enough to converge fast, few enough to avoid an election storm. */
+    private static final int TRANSFERS_PER_ROUND = 8;
+
+    private final RatisNode node;
+    private final Membership membership;
+    private final PlacementSettings settings;
+    private final ScheduledExecutorService rounds;
+    private final ExecutorService workers;
+    private final Map<Long, RunningOperator> running = new ConcurrentHashMap<>();
+    private final Map<Integer, Long> strayCopiesSinceMs = new ConcurrentHashMap<>();
+    private final AtomicLong ids = new AtomicLong();
+    private final String nodeId;
+
+    /** An operator that has started and not finished. */
+    public record RunningOperator(long id, Operator operator, long startedMs) {
+    }
+
+    public PlacementDriver(RatisNode node, Membership membership, PlacementSettings settings, String nodeId) {
+        this.node = node;
+        this.membership = membership;
+        this.settings = settings;
+        this.nodeId = nodeId;
+        this.rounds = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, nodeId + "-placement"));
+        AtomicInteger n = new AtomicInteger();
+        this.workers = Executors.newFixedThreadPool(settings.maxMoves() + 1,
+            r -> daemon(r, nodeId + "-placement-op-" + n.incrementAndGet()));
+    }
+
+    public PlacementDriver start() {
+        long everyMs = settings.automatic() ? settings.interval().toMillis() : 5_000;
+        rounds.scheduleWithFixedDelay(this::round, everyMs, everyMs, TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    private void round() {
+        try {
+            dropStrayCopies();
+            if (settings.automatic() && node.isMetaLeader()) {
+                start(plan());
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("placement round failed: {}", e.toString());
+        }
+    }
+
+    /** The operators that would balance the cluster now, minus those on partitions already moving. */
+    public List<Operator> plan() throws IOException {
+        PartitionMap map = membership.readMap();
+        Map<String, Long> silence = node.metaPeerSilenceMs();
+        long downAfterMs = settings.downAfter().toMillis();
+        List<NodeView> nodes = new ArrayList<>();
+        for (NodeDescriptor d : map.nodes().values()) {
+            // Only the meta leader hears heartbeats; elsewhere (and for a node not yet in the meta
+            // group) a node counts as live.
+            boolean live = silence.getOrDefault(d.nodeId(), 0L) < downAfterMs;
+            nodes.add(new NodeView(d.nodeId(), d.zone(), live, d.draining()));
+        }
+        PartitionMap routing = node.routingMap();
+        List<PartitionView> partitions = new ArrayList<>();
+        List<Operator> resumed = new ArrayList<>();
+        for (PartitionAssignment a : map.partitions()) {
+            int p = a.partitionId();
+            long bytes = node.hosts(p) ? node.store(p).stats().liveBytes() : 0;
+            String leader = routing != null ? routing.partition(p).leaderHint() : a.leaderHint();
+            partitions.add(new PartitionView(p, a.replicas(), leader, bytes));
+            for (String learner : a.learners()) {
+                // An add that a previous meta leader recorded but did not finish.
+                resumed.add(new MoveReplica(p, "", learner, bytes));
+            }
+        }
+        List<Operator> planned = new ArrayList<>(resumed);
+        int rf = map.replicationFactor();
+        for (Operator op : new PlacementPlanner(rf).plan(partitions, nodes)) {
+            PartitionAssignment a = map.partition(op.partitionId());
+            if (!a.learners().isEmpty()) {
+                continue;
+            }
+            // Never shrink a partition below RF just because no node can take the replica yet:
+            // a replica on a dead node still lets the others form a majority of the full group.
+            if (op instanceof MoveReplica m && m.toNodeId().isEmpty() && a.replicas().size() <= rf) {
+                continue;
+            }
+            planned.add(op);
+        }
+        return planned;
+    }
+
+    /** Starts what the limits allow of {@code planned}; returns what started. */
+    public List<Operator> start(List<Operator> planned) {
+        List<Operator> started = new ArrayList<>();
+        Map<String, Integer> movesPerNode = new HashMap<>();
+        Set<Integer> busy = new HashSet<>();
+        int moves = 0;
+        for (RunningOperator r : running.values()) {
+            busy.add(r.operator().partitionId());
+            if (r.operator() instanceof MoveReplica m) {
+                moves++;
+                movesPerNode.merge(m.fromNodeId(), 1, Integer::sum);
+                movesPerNode.merge(m.toNodeId(), 1, Integer::sum);
+            }
+        }
+        int transfers = 0;
+        for (Operator op : planned) {
+            if (busy.contains(op.partitionId())) {
+                continue;
+            }
+            if (op instanceof MoveReplica m) {
+                if (moves >= settings.maxMoves()
+                    || movesPerNode.getOrDefault(m.fromNodeId(), 0) >= settings.maxMovesPerNode()
+                    || movesPerNode.getOrDefault(m.toNodeId(), 0) >= settings.maxMovesPerNode()) {
+                    continue;
+                }
+                moves++;
+                if (!m.fromNodeId().isEmpty()) {
+                    movesPerNode.merge(m.fromNodeId(), 1, Integer::sum);
+                }
+                if (!m.toNodeId().isEmpty()) {
+                    movesPerNode.merge(m.toNodeId(), 1, Integer::sum);
+                }
+            } else if (transfers++ >= TRANSFERS_PER_ROUND) {
+                continue;
+            }
+            busy.add(op.partitionId());
+            run(op);
+            started.add(op);
+        }
+        return started;
+    }
+
+    private void run(Operator op) {
+        long id = ids.incrementAndGet();
+        running.put(id, new RunningOperator(id, op, System.currentTimeMillis()));
+        workers.execute(() -> {
+            try {
+                LOG.info("placement: starting {}", op);
+                execute(op);
+                LOG.info("placement: done {}", op);
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("placement: {} failed: {}", op, e.toString());
+            } finally {
+                running.remove(id);
+            }
+        });
+    }
+
+    private void execute(Operator op) throws IOException {
+        if (op instanceof MoveReplica m) {
+            membership.moveReplica(m.partitionId(), m.fromNodeId(), m.toNodeId());
+        } else if (op instanceof TransferLeader t) {
+            membership.transferLeadership(t.partitionId(), t.toNodeId());
+        }
+    }
+
+    /** Operators running from this node. */
+    public List<RunningOperator> running() {
+        return List.copyOf(running.values());
+    }
+
+    /** Plans and, unless {@code dryRun}, starts what the limits allow (the rest follows in later rounds). */
+    public List<Operator> rebalance(boolean dryRun) throws IOException {
+        List<Operator> planned = plan();
+        return dryRun ? planned : start(planned);
+    }
+
+    /** Moves one replica now, whatever the planner thinks (it may move it back later if unbalanced). */
+    public Operator move(int partitionId, String from, String to) throws IOException {
+        PartitionMap map = membership.readMap();
+        if (partitionId < 0 || partitionId >= map.partitionCount()) {
+            throw new GridException(GridErrorCode.UNKNOWN_PARTITION, "partition " + partitionId + " does not exist (0.."
+                + (map.partitionCount() - 1) + ")");
+        }
+        PartitionAssignment a = map.partition(partitionId);
+        if (!from.isEmpty() && !a.replicas().contains(from)) {
+            throw GridException.invalidArgument("node " + from + " holds no replica of partition " + partitionId);
+        }
+        if (!to.isEmpty() && map.node(to).isEmpty()) {
+            throw GridException.invalidArgument("node " + to + " is not in the cluster");
+        }
+        if (!to.isEmpty() && a.replicas().contains(to)) {
+            throw GridException.invalidArgument("node " + to + " already holds partition " + partitionId);
+        }
+        if (running.values().stream().anyMatch(r -> r.operator().partitionId() == partitionId)) {
+            throw new GridException(GridErrorCode.RESOURCE_EXHAUSTED, "partition " + partitionId + " is already moving");
+        }
+        long bytes = node.hosts(partitionId) ? node.store(partitionId).stats().liveBytes() : 0;
+        Operator op = new MoveReplica(partitionId, from, to, bytes);
+        run(op);
+        return op;
+    }
+
+    /** Moves leadership of one partition now (synchronously). */
+    public Operator transferLeader(int partitionId, String to) throws IOException {
+        PartitionMap map = membership.readMap();
+        if (partitionId < 0 || partitionId >= map.partitionCount()) {
+            throw new GridException(GridErrorCode.UNKNOWN_PARTITION, "partition " + partitionId + " does not exist");
+        }
+        String from = node.leaderOf(partitionId).orElse("");
+        membership.transferLeadership(partitionId, to);
+        return new TransferLeader(partitionId, from, to);
+    }
+
+    /** Marks {@code nodeId} draining; the meta leader's rounds then move its replicas and leaders away. */
+    public List<Operator> drain(String nodeId) throws IOException {
+        membership.setDraining(nodeId, true);
+        return plan();
+    }
+
+    /** Forgets a drained node. */
+    public void remove(String nodeId) throws IOException {
+        membership.removeNode(nodeId);
+    }
+
+    /**
+     * Deletes local copies of partitions the map has not given this node for {@code down-after}:
+     * long enough that a join or move in progress (which records the node first) is never cut short.
+     */
+    private void dropStrayCopies() {
+        PartitionMap map = node.map();
+        if (map == null) {
+            return;
+        }
+        String self = nodeId;
+        long now = System.currentTimeMillis();
+        for (int p : node.hostedPartitions()) {
+            if (p >= map.partitionCount()) {
+                continue;
+            }
+            PartitionAssignment a = map.partition(p);
+            if (a.replicas().contains(self) || a.learners().contains(self)) {
+                strayCopiesSinceMs.remove(p);
+                continue;
+            }
+            long since = strayCopiesSinceMs.computeIfAbsent(p, k -> now);
+            if (now - since >= settings.downAfter().toMillis()) {
+                LOG.info("{}: the map gives p{} to {}; deleting this node's copy", self, p, a.replicas());
+                membership.dropLocalGroup(p);
+                strayCopiesSinceMs.remove(p);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        rounds.shutdownNow();
+        workers.shutdownNow();
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+}
