@@ -8,9 +8,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -49,11 +52,12 @@ public final class LocalClusterCommand implements Callable<Integer> {
             throw new IllegalArgumentException("nodes " + nodes + " must be in [1, 9]");
         }
         Files.createDirectories(dir);
+        String adminToken = adminToken();
         Instant started = Instant.now();
         List<Process> processes = new ArrayList<>();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stopAll(processes), "local-cluster-stop"));
         for (int i = 1; i <= nodes; i++) {
-            processes.add(startNode(i));
+            processes.add(startNode(i, adminToken));
             if (i == 1) {
                 awaitReady(1, processes);
             }
@@ -67,6 +71,7 @@ public final class LocalClusterCommand implements Callable<Integer> {
         System.out.println("  curl \"http://127.0.0.1:8081/set?key=hello&value=world\"");
         System.out.println("  curl \"http://127.0.0.1:8082/get?key=hello\"");
         System.out.println("  gRPC: 127.0.0.1:9091-" + (9090 + nodes) + "   metrics: http://127.0.0.1:8081/metrics");
+        System.out.println("  admin: bin/grid admin status   (token in " + dir.resolve("admin-token") + ")");
         System.out.println("Press Ctrl-C to stop every node.");
         for (Process p : processes) {
             p.waitFor();
@@ -74,7 +79,33 @@ public final class LocalClusterCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Process startNode(int i) throws IOException {
+    /**
+     * The admin token of this cluster: SHARDGRID_ADMIN_TOKEN if set, else the one kept in
+     * {@code <dir>/admin-token} (readable by its owner only), made up on the first start.
+     * {@code bin/grid admin} finds it there when run from the same directory.
+     */
+    private String adminToken() throws IOException {
+        String env = System.getenv("SHARDGRID_ADMIN_TOKEN");
+        if (env != null && !env.isBlank()) {
+            return env.trim();
+        }
+        Path file = dir.resolve("admin-token");
+        if (Files.exists(file)) {
+            return Files.readString(file).trim();
+        }
+        byte[] random = new byte[24];
+        new SecureRandom().nextBytes(random);
+        String token = HexFormat.of().formatHex(random);
+        Files.writeString(file, token + "\n");
+        try {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: the directory's own permissions have to do
+        }
+        return token;
+    }
+
+    private Process startNode(int i, String adminToken) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>(List.of(java,
             "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
@@ -99,6 +130,8 @@ public final class LocalClusterCommand implements Callable<Integer> {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log));
         pb.environment().put(ParentWatch.ENV, Long.toString(ProcessHandle.current().pid()));
+        // Through the environment, not the command line, so `ps` does not show it.
+        pb.environment().put("SHARDGRID_ADMIN_TOKEN", adminToken);
         Process p = pb.start();
         System.out.println("started node" + i + " (pid " + p.pid() + ", log " + log + ")");
         return p;

@@ -23,11 +23,12 @@ import picocli.CommandLine.Spec;
 
 /**
  * The client side of {@code bin/grid}: {@code get}, {@code set}, {@code del} and {@code map}
- * through the smart client. Exit codes: 0 ok, 1 key not found, 2 bad usage or input, 3 the cluster
+ * through the smart client, and {@code admin} through the admin API. Exit codes: 0 ok, 1 key not found, 2 bad usage or input, 3 the cluster
  * failed the call.
  */
 @Command(name = "grid", mixinStandardHelpOptions = true,
-    subcommands = {GridCli.Get.class, GridCli.Set.class, GridCli.Del.class, GridCli.MapCommand.class},
+    subcommands = {GridCli.Get.class, GridCli.Set.class, GridCli.Del.class, GridCli.MapCommand.class,
+        AdminCli.class},
     description = "Shardgrid client commands.")
 public final class GridCli {
     static final int NOT_FOUND = 1;

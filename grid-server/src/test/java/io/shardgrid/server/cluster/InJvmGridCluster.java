@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import io.shardgrid.common.routing.PartitionMap;
 import io.shardgrid.server.GridNode;
 import io.shardgrid.server.config.Durability;
+import io.shardgrid.server.config.PlacementSettings;
 import io.shardgrid.server.config.ServerConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -27,7 +28,7 @@ import java.util.TreeMap;
  */
 public final class InJvmGridCluster implements AutoCloseable {
     private final Path root;
-    private final ServerConfig base;
+    private ServerConfig base;
     private final List<ServerConfig> configs = new ArrayList<>();
     private final Map<Integer, GridNode> running = new TreeMap<>();
     private final HttpClient http = HttpClient.newHttpClient();
@@ -44,6 +45,22 @@ public final class InJvmGridCluster implements AutoCloseable {
             configs.add(base.withNode("n" + i, "127.0.0.1:" + freePort(), "127.0.0.1:" + freePort(),
                 "127.0.0.1:" + freePort(), root.resolve("n" + i)));
         }
+    }
+
+    /** Uses {@code settings} for placement on every node (call before {@link #start()}). */
+    public InJvmGridCluster withPlacement(PlacementSettings settings) {
+        base = base.withPlacement(settings);
+        configs.replaceAll(c -> c.withPlacement(settings));
+        return this;
+    }
+
+    /** Starts one more node that joins through node 1; returns its number. */
+    public int addNode() {
+        int i = configs.size() + 1;
+        configs.add(base.withNode("n" + i, "127.0.0.1:" + freePort(), "127.0.0.1:" + freePort(),
+            "127.0.0.1:" + freePort(), root.resolve("n" + i)));
+        start(i, false, configs.get(0).httpAddress());
+        return i;
     }
 
     /** Bootstraps node 1, then joins the others one by one through node 1's HTTP address. */
