@@ -27,7 +27,7 @@ public final class BenchCommand implements Callable<Integer> {
         + "(default: ${DEFAULT-VALUE}).")
     String target = "grid://127.0.0.1:9091,127.0.0.1:9092,127.0.0.1:9093";
 
-    @Option(names = {"-w", "--workload"}, description = "Preset: A (50% reads), B (95%), C (100%), W (0%) "
+    @Option(names = {"-w", "--workload"}, description = "Preset: A (50%% reads), B (95%%), C (100%%), W (0%%) "
         + "(default: ${DEFAULT-VALUE}).")
     Preset workload = Preset.B;
 

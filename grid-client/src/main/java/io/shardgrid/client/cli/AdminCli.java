@@ -129,7 +129,7 @@ final class AdminCli {
             default -> GridErrorCode.INTERNAL;
         };
         String description = e.getStatus().getDescription();
-        return new GridException(code, code + ": " + (description == null ? e.getStatus().getCode() : description));
+        return new GridException(code, description == null ? e.getStatus().getCode().toString() : description);
     }
 
     private static ManagedChannel channel(String address) {
