@@ -69,6 +69,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--ttl-ms", description = "TTL on writes in ms, 0 = none (default: ${DEFAULT-VALUE}).")
     long ttlMs = 0;
 
+    @Option(names = "--near-cache", description = "Shardgrid: entries in the client's near cache; 0 = off (default: ${DEFAULT-VALUE}).")
+    long nearCache = 0;
+
     @Option(names = "--json", description = "Write the result as JSON to this file.")
     Path json;
 
@@ -84,7 +87,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         BenchOptions o = options();
-        try (KvTarget kv = KvTarget.open(target, o.pipeline(), o.connections())) {
+        try (KvTarget kv = KvTarget.open(target, o.pipeline(), o.connections(), nearCache)) {
             System.out.printf("%s workload %s: reads %.0f%%, %d keys of %d B, values %d B, %s, %d in flight, %s%n",
                 kv.name(), o.workload(), o.readRatio() * 100, o.keys(), o.keySize(), o.valueSize(),
                 o.zipf() > 0 ? "zipf " + o.zipf() : "uniform", o.concurrency(),
@@ -94,6 +97,7 @@ public final class BenchCommand implements Callable<Integer> {
             }
             BenchResult result = new LoadRun(kv, o, System.out).run();
             System.out.println(result.summary());
+            kv.notes().ifPresent(System.out::println);
             result.write(json, html);
             return result.errors().isEmpty() ? 0 : 1;
         }

@@ -1,5 +1,6 @@
 package io.shardgrid.bench.load;
 
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /** What the load generator drives: a key-value store reached asynchronously. */
@@ -11,13 +12,21 @@ public interface KvTarget extends AutoCloseable {
     /** A short name for reports, e.g. {@code shardgrid} or {@code redis}. */
     String name();
 
+    /** Anything the target wants to add to the report (the near cache's hit rate, say). */
+    default Optional<String> notes() {
+        return Optional.empty();
+    }
+
     @Override
     void close();
 
-    /** {@code grid://host:port,host:port} through the smart client, or {@code redis://host:port}. */
-    static KvTarget open(String uri, int pipelineDepth, int connections) {
+    /**
+     * {@code grid://host:port,host:port} through the smart client (with a near cache of
+     * {@code nearCacheEntries} unless 0), or {@code redis://host:port}.
+     */
+    static KvTarget open(String uri, int pipelineDepth, int connections, long nearCacheEntries) {
         if (uri.startsWith("grid://")) {
-            return new GridTarget(uri.substring("grid://".length()), pipelineDepth);
+            return new GridTarget(uri.substring("grid://".length()), pipelineDepth, nearCacheEntries);
         }
         if (uri.startsWith("redis://")) {
             return new RedisTarget(uri, connections);
