@@ -1,0 +1,141 @@
+package io.shardgrid.server.placement.plan;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+
+/**
+ * The planner on random clusters (1–64 nodes, 16–4096 partitions, RF 1–5, with and without zones)
+ * after a random join or leave: the plan, applied, meets the placement rules, and it moves no more
+ * than the event demands.
+ */
+class PlacementPlannerPropertyTest {
+
+    record Scenario(int nodes, int partitions, int rf, int zones, Event event, int victim) {
+    }
+
+    enum Event { JOIN, DEAD, DRAINING }
+
+    @Provide
+    Arbitrary<Scenario> scenarios() {
+        return Combinators.combine(Arbitraries.integers().between(1, 64), Arbitraries.integers().between(16, 4096),
+                Arbitraries.integers().between(1, 5), Arbitraries.integers().between(0, 4),
+                Arbitraries.of(Event.class), Arbitraries.integers().between(0, 63))
+            .as(Scenario::new);
+    }
+
+    @Property(tries = 150)
+    void aPlanAppliedMeetsTheRulesAndMovesLittle(@ForAll("scenarios") Scenario s) {
+        PlannedCluster cluster = balancedCluster(s.nodes(), s.partitions(), s.rf(), s.zones());
+        PlacementPlanner planner = new PlacementPlanner(s.rf());
+        Map<String, Integer> before = cluster.replicaCounts();
+        String changed;
+        if (s.event() == Event.JOIN) {
+            changed = "n" + s.nodes();
+            cluster.put(new NodeView(changed, zone(s.nodes(), s.zones()), true, false));
+        } else {
+            int victim = s.victim() % s.nodes();
+            changed = "n" + victim;
+            cluster.put(new NodeView(changed, zone(victim, s.zones()), s.event() != Event.DEAD,
+                s.event() == Event.DRAINING));
+        }
+        List<Operator> plan = planner.plan(cluster.partitions(), cluster.nodes());
+        List<MoveReplica> moves = moves(plan);
+        cluster.apply(plan);
+
+        List<NodeView> eligible = cluster.nodes().stream().filter(NodeView::eligible).toList();
+        if (eligible.isEmpty()) {
+            // Nowhere to go: the data stays where it is rather than vanish.
+            assertThat(plan).isEmpty();
+            return;
+        }
+        int perPartition = Math.min(s.rf(), eligible.size());
+        Set<String> eligibleIds = eligible.stream().map(NodeView::nodeId).collect(Collectors.toSet());
+        Map<String, String> zoneOf = cluster.nodes().stream().collect(Collectors.toMap(NodeView::nodeId, NodeView::zone));
+        long zoneCount = eligible.stream().map(NodeView::zone).distinct().count();
+        for (int p = 0; p < cluster.partitionCount(); p++) {
+            List<String> r = cluster.replicas(p);
+            assertThat(r).as("p%d", p).hasSize(perPartition).doesNotHaveDuplicates();
+            assertThat(eligibleIds).as("p%d on eligible nodes", p).containsAll(r);
+            Set<String> zones = r.stream().map(zoneOf::get).collect(Collectors.toSet());
+            assertThat(zones).as("p%d zone spread", p).hasSize((int) Math.min(perPartition, zoneCount));
+        }
+        if (s.zones() == 0) {
+            // Unlabelled: replica counts within one of each other.
+            Map<String, Integer> counts = cluster.replicaCounts();
+            List<Integer> eligibleCounts = eligibleIds.stream().map(counts::get).toList();
+            assertThat(max(eligibleCounts) - min(eligibleCounts)).as("replica spread %s", counts).isLessThanOrEqualTo(1);
+            int total = s.partitions() * perPartition;
+            if (s.event() == Event.JOIN && s.rf() <= s.nodes()) {
+                // Only the new node receives, and no more than its share.
+                assertThat(moves).allSatisfy(m -> assertThat(m.toNodeId()).isEqualTo(changed));
+                assertThat(moves.size()).isLessThanOrEqualTo(ceilDiv(total, s.nodes() + 1));
+            } else if (s.event() != Event.JOIN && s.nodes() > s.rf()) {
+                // The leaving node's replicas go elsewhere; at most one extra move per node to re-even counts.
+                long fromLeaving = moves.stream().filter(m -> m.fromNodeId().equals(changed)).count();
+                assertThat(fromLeaving).isEqualTo((long) before.get(changed));
+                assertThat(moves.size() - fromLeaving).isLessThanOrEqualTo(eligible.size());
+            }
+        }
+        // Planning again right away: nothing left to move.
+        assertThat(moves(planner.plan(cluster.partitions(), cluster.nodes()))).isEmpty();
+    }
+
+    @Property(tries = 100)
+    void leadersEndUpOnReplicasAndSpreadEvenly(@ForAll("scenarios") Scenario s) {
+        PlannedCluster cluster = balancedCluster(s.nodes(), s.partitions(), s.rf(), 0);
+        PlacementPlanner planner = new PlacementPlanner(s.rf());
+        for (int round = 0; round < 2; round++) {
+            cluster.apply(planner.plan(cluster.partitions(), cluster.nodes()));
+        }
+        for (int p = 0; p < cluster.partitionCount(); p++) {
+            assertThat(cluster.replicas(p)).as("p%d leader", p).contains(cluster.leader(p));
+        }
+        // With two or more replicas per partition every node can lead its share; with one, a
+        // node leads exactly what it holds, which the replica balance already evens out.
+        List<Integer> leaders = List.copyOf(cluster.leaderCounts().values());
+        assertThat(max(leaders) - min(leaders)).as("leader spread %s", cluster.leaderCounts()).isLessThanOrEqualTo(1);
+        assertThat(planner.plan(cluster.partitions(), cluster.nodes())).isEmpty();
+    }
+
+    /** A cluster the planner itself laid out from nothing. */
+    static PlannedCluster balancedCluster(int nodes, int partitions, int rf, int zones) {
+        PlannedCluster cluster = new PlannedCluster(partitions);
+        for (int i = 0; i < nodes; i++) {
+            cluster.put(new NodeView("n" + i, zone(i, zones), true, false));
+        }
+        PlacementPlanner planner = new PlacementPlanner(rf);
+        cluster.apply(planner.plan(cluster.partitions(), cluster.nodes()));
+        cluster.apply(planner.plan(cluster.partitions(), cluster.nodes()));
+        return cluster;
+    }
+
+    static String zone(int node, int zones) {
+        return zones == 0 ? "" : "z" + (node % zones);
+    }
+
+    static List<MoveReplica> moves(List<Operator> plan) {
+        return plan.stream().filter(MoveReplica.class::isInstance).map(MoveReplica.class::cast).toList();
+    }
+
+    private static int max(List<Integer> values) {
+        return values.stream().mapToInt(Integer::intValue).max().orElse(0);
+    }
+
+    private static int min(List<Integer> values) {
+        return values.stream().mapToInt(Integer::intValue).min().orElse(0);
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+}
