@@ -67,9 +67,9 @@ class PlacementIT {
             .allSatisfy(n -> assertThat(n).isBetween(1, 3)));
         assertEveryKeyReadable();
 
-        String status = admin("status");
-        assertThat(status).contains("n4").contains("moves in flight: 0");
-        assertThat(admin("rebalance", "--dry-run")).contains("planned 0 operators");
+        await().atMost(Duration.ofSeconds(60)).until(() -> admin("status").contains("operators in flight: 0"));
+        assertThat(admin("status")).containsPattern("n4\\s+up");
+        await().atMost(Duration.ofSeconds(60)).until(() -> admin("rebalance", "--dry-run").contains("planned 0 operators"));
 
         String drained = admin("drain", "n4");
         assertThat(drained).contains("n4 is draining");

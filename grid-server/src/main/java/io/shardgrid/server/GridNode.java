@@ -13,6 +13,7 @@ import io.shardgrid.server.transport.GridMetrics;
 import io.shardgrid.server.transport.GrpcApi;
 import io.shardgrid.server.transport.HttpApi;
 import io.shardgrid.server.transport.JoinClient;
+import io.shardgrid.server.transport.PeerLeaderHints;
 import java.io.IOException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -31,6 +32,7 @@ public final class GridNode implements AutoCloseable {
     private final RatisNode raft;
     private final Membership membership;
     private final ExecutorService adminExecutor;
+    private final PeerLeaderHints leaderHints;
     private final PlacementDriver placement;
     private GrpcApi grpc;
     private HttpApi http;
@@ -41,7 +43,8 @@ public final class GridNode implements AutoCloseable {
         this.budget = new MemoryBudget(config.memoryBytes());
         this.raft = new RatisNode(config, p -> new OffHeapPartitionStore(p, budget), Clock.SYSTEM);
         this.membership = new Membership(raft);
-        this.placement = new PlacementDriver(raft, membership, config.placement(), config.nodeId());
+        this.leaderHints = new PeerLeaderHints(config.nodeId(), raft::localLeader);
+        this.placement = new PlacementDriver(raft, membership, config.placement(), config.nodeId(), leaderHints);
         this.adminExecutor = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, config.nodeId() + "-admin");
             t.setDaemon(true);
@@ -97,6 +100,7 @@ public final class GridNode implements AutoCloseable {
         }
         adminExecutor.shutdownNow();
         placement.close();
+        leaderHints.close();
         raft.close();
     }
 }

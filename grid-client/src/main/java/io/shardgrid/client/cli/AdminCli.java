@@ -192,7 +192,7 @@ final class AdminCli {
         return s.isEmpty() ? "-" : s;
     }
 
-    @Command(name = "status", description = "Nodes, replicas and leaders per node, moves in flight, map epoch.")
+    @Command(name = "status", description = "Nodes, replicas and leaders per node, operators (moves, transfers) in flight, map epoch.")
     static final class Status implements Callable<Integer> {
         @ParentCommand
         AdminCli admin;
@@ -206,7 +206,7 @@ final class AdminCli {
             admin.out().printf("map epoch %d, %d partitions, replication %d, meta leader %s%n%n", s.getMapEpoch(),
                 s.getPartitionCount(), s.getReplicationFactor(), dash(s.getMetaLeaderNodeId()));
             admin.printNodes(s.getNodesList());
-            admin.out().printf("%nmoves in flight: %d%n", s.getOperatorsInFlightCount());
+            admin.out().printf("%noperators in flight: %d%n", s.getOperatorsInFlightCount());
             if (s.getOperatorsInFlightCount() > 0) {
                 admin.printOperators(s.getOperatorsInFlightList());
             }

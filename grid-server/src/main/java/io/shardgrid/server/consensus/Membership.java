@@ -173,6 +173,9 @@ public final class Membership {
                 update(m -> m.partition(partitionId).learners().contains(to) ? null : m.withPartition(
                     m.partition(partitionId).withReplicas(m.partition(partitionId).replicas(), List.of(to))));
                 PartitionAssignment a = readMap().partition(partitionId);
+                // A copy the target kept from an earlier membership (it was down when it lost it) is
+                // stale: start from an empty one, which Ratis fills by snapshot.
+                deleteStaleCopy(partitionId, target);
                 addToGroupIfRoom(GroupIds.partition(partitionId), peers(readMap(), a.replicas()), target,
                     Integer.MAX_VALUE);
                 update(m -> {
@@ -193,6 +196,10 @@ public final class Membership {
     private void removeReplica(int partitionId, String from) throws IOException {
         PartitionMap map = readMap();
         PartitionAssignment a = map.partition(partitionId);
+        if (a.learners().contains(from)) {
+            abandonLearner(map, partitionId, from);
+            return;
+        }
         if (!a.replicas().contains(from)) {
             return;
         }
@@ -228,6 +235,33 @@ public final class Membership {
         dropGroup(map, partitionId, from);
     }
 
+    /**
+     * Rolls back an add that cannot finish (its target died or is draining): the group goes back to
+     * the map's replicas, whether or not Ratis had already taken the learner in, and the map
+     * forgets it.
+     */
+    private void abandonLearner(PartitionMap map, int partitionId, String learner) throws IOException {
+        PartitionAssignment a = map.partition(partitionId);
+        try (RaftClient client = client(GroupIds.partition(partitionId), peers(map, a.replicas()))) {
+            RaftClientReply reply = client.admin().setConfiguration(peers(map, a.replicas()));
+            if (!reply.isSuccess()) {
+                throw new IOException("could not take " + learner + " out of p" + partitionId + ": "
+                    + reply.getException());
+            }
+        }
+        update(m -> {
+            PartitionAssignment now = m.partition(partitionId);
+            if (!now.learners().contains(learner)) {
+                return null;
+            }
+            List<String> learners = new ArrayList<>(now.learners());
+            learners.remove(learner);
+            return m.withPartition(now.withReplicas(now.replicas(), learners));
+        });
+        dropGroup(map, partitionId, learner);
+        LOG.info("{}: abandoned adding {} to p{}", selfId(), learner, partitionId);
+    }
+
     /** Deletes {@code nodeId}'s copy of a partition it no longer replicates; a node that is down keeps it until it returns. */
     private void dropGroup(PartitionMap map, int partitionId, String nodeId) {
         try (RaftClient client = client(GroupIds.partition(partitionId), peers(map, List.of(nodeId)))) {
@@ -235,6 +269,18 @@ public final class Membership {
         } catch (IOException | RuntimeException e) {
             LOG.info("{}: {} keeps its copy of p{} for now ({}); it drops it when it sees the map",
                 selfId(), nodeId, partitionId, e.toString());
+        }
+    }
+
+    private void deleteStaleCopy(int partitionId, NodeDescriptor target) {
+        RaftPeer peer = peer(target);
+        try (RaftClient client = RaftClient.newBuilder().setProperties(clientProperties)
+                .setRaftGroup(RaftGroup.valueOf(GroupIds.partition(partitionId), List.of(peer)))
+                .setRetryPolicy(RetryPolicies.noRetry()).build()) {
+            client.getGroupManagementApi(peer.getId()).remove(GroupIds.partition(partitionId), true, false);
+            LOG.info("{}: deleted the stale copy of p{} on {}", selfId(), partitionId, target.nodeId());
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("{}: {} has no copy of p{} to delete: {}", selfId(), target.nodeId(), partitionId, e.toString());
         }
     }
 

@@ -144,8 +144,16 @@ public final class RatisNode implements ConsensusGroups, Closeable {
         if (map == null) {
             return null;
         }
+        for (int p = 0; p < map.partitionCount(); p++) {
+            // The meta map's hint is only as fresh as the last placement change; a node that has
+            // left the partition is no hint at all (the client then asks a replica).
+            var a = map.partition(p);
+            if (a.hasLeaderHint() && !a.replicas().contains(a.leaderHint())) {
+                map = map.withLeaderHint(p, "");
+            }
+        }
         for (int p : hostedPartitions()) {
-            DivisionInfo info = info(p);
+            DivisionInfo info = assignedHere(map, p) ? info(p) : null;
             if (info != null && info.getLeaderId() != null && p < map.partitionCount()) {
                 String leader = info.getLeaderId().toString();
                 if (!leader.equals(map.partition(p).leaderHint())) {
@@ -270,6 +278,24 @@ public final class RatisNode implements ConsensusGroups, Closeable {
         }
     }
 
+    /**
+     * Whether the map gives this node a copy of the partition. A copy it no longer has (removed
+     * while this node was down, not yet deleted) knows nothing current about the group.
+     */
+    private boolean assignedHere(PartitionMap map, int partitionId) {
+        if (map == null || partitionId >= map.partitionCount()) {
+            return true;
+        }
+        var a = map.partition(partitionId);
+        return a.replicas().contains(config.nodeId()) || a.learners().contains(config.nodeId());
+    }
+
+    /** This node's own view of a partition's leader (empty when it holds no current copy or knows none). */
+    public String localLeader(int partitionId) {
+        DivisionInfo info = assignedHere(map(), partitionId) ? info(partitionId) : null;
+        return info == null || info.getLeaderId() == null ? "" : info.getLeaderId().toString();
+    }
+
     private DivisionInfo info(int partitionId) {
         if (!partitions.containsKey(partitionId)) {
             return null;
@@ -291,13 +317,18 @@ public final class RatisNode implements ConsensusGroups, Closeable {
 
     @Override
     public Optional<String> leaderOf(int partitionId) {
-        DivisionInfo info = info(partitionId);
+        DivisionInfo info = assignedHere(map(), partitionId) ? info(partitionId) : null;
         if (info != null && info.getLeaderId() != null) {
             return Optional.of(info.getLeaderId().toString());
         }
         PartitionMap map = map();
-        if (map != null && partitionId < map.partitionCount() && map.partition(partitionId).hasLeaderHint()) {
-            return Optional.of(map.partition(partitionId).leaderHint());
+        if (map != null && partitionId < map.partitionCount()) {
+            var a = map.partition(partitionId);
+            if (a.hasLeaderHint() && a.replicas().contains(a.leaderHint())) {
+                return Optional.of(a.leaderHint());
+            }
+            // Unknown: any replica knows, and answers NOT_LEADER with the real one.
+            return a.replicas().stream().findFirst();
         }
         return Optional.empty();
     }

@@ -28,6 +28,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,12 +57,19 @@ public final class PlacementDriver implements AutoCloseable {
     private final Map<Integer, Long> strayCopiesSinceMs = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
     private final String nodeId;
+    private final Function<PartitionMap, Map<Integer, String>> leaderHints;
 
     /** An operator that has started and not finished. */
     public record RunningOperator(long id, Operator operator, long startedMs) {
     }
 
-    public PlacementDriver(RatisNode node, Membership membership, PlacementSettings settings, String nodeId) {
+    /**
+     * @param leaderHints who leads each partition, asked of the replicas themselves (this node's
+     *                    own map only knows the leaders of partitions it hosts)
+     */
+    public PlacementDriver(RatisNode node, Membership membership, PlacementSettings settings, String nodeId,
+                           Function<PartitionMap, Map<Integer, String>> leaderHints) {
+        this.leaderHints = leaderHints;
         this.node = node;
         this.membership = membership;
         this.settings = settings;
@@ -95,23 +103,29 @@ public final class PlacementDriver implements AutoCloseable {
         Map<String, Long> silence = node.metaPeerSilenceMs();
         long downAfterMs = settings.downAfter().toMillis();
         List<NodeView> nodes = new ArrayList<>();
+        Map<String, NodeView> byId = new HashMap<>();
         for (NodeDescriptor d : map.nodes().values()) {
             // Only the meta leader hears heartbeats; elsewhere (and for a node not yet in the meta
             // group) a node counts as live.
             boolean live = silence.getOrDefault(d.nodeId(), 0L) < downAfterMs;
-            nodes.add(new NodeView(d.nodeId(), d.zone(), live, d.draining()));
+            NodeView view = new NodeView(d.nodeId(), d.zone(), live, d.draining());
+            nodes.add(view);
+            byId.put(d.nodeId(), view);
         }
-        PartitionMap routing = node.routingMap();
+        Map<Integer, String> leaders = leaderHints.apply(map);
         List<PartitionView> partitions = new ArrayList<>();
         List<Operator> resumed = new ArrayList<>();
         for (PartitionAssignment a : map.partitions()) {
             int p = a.partitionId();
             long bytes = node.hosts(p) ? node.store(p).stats().liveBytes() : 0;
-            String leader = routing != null ? routing.partition(p).leaderHint() : a.leaderHint();
+            String leader = leaders.getOrDefault(p, "");
             partitions.add(new PartitionView(p, a.replicas(), leader, bytes));
             for (String learner : a.learners()) {
-                // An add that a previous meta leader recorded but did not finish.
-                resumed.add(new MoveReplica(p, "", learner, bytes));
+                // An add that a previous meta leader (or an earlier round) recorded but did not
+                // finish: finish it, or roll it back if its target can no longer take the replica.
+                NodeView target = byId.get(learner);
+                resumed.add(target != null && target.eligible() ? new MoveReplica(p, "", learner, bytes)
+                    : new MoveReplica(p, learner, "", 0));
             }
         }
         List<Operator> planned = new ArrayList<>(resumed);

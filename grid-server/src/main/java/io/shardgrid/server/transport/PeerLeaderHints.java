@@ -1,0 +1,69 @@
+package io.shardgrid.server.transport;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.shardgrid.common.routing.NodeDescriptor;
+import io.shardgrid.common.routing.PartitionMap;
+import io.shardgrid.common.routing.PartitionMapCodec;
+import io.shardgrid.proto.v1.GetPartitionMapRequest;
+import io.shardgrid.proto.v1.GridRoutingGrpc;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * Who leads each partition, as its own replicas see it: every node's routing map carries fresh
+ * leader hints for the partitions it hosts, so the meta leader asks each node (one call per node
+ * per placement round) and keeps, for each partition, the hint of a node that replicates it.
+ */
+public final class PeerLeaderHints implements Function<PartitionMap, Map<Integer, String>>, AutoCloseable {
+    private final String selfId;
+    private final Function<Integer, String> localLeader;
+    private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+
+    /** @param localLeader this node's own view of a partition's leader, or null when it does not know */
+    public PeerLeaderHints(String selfId, Function<Integer, String> localLeader) {
+        this.selfId = selfId;
+        this.localLeader = localLeader;
+    }
+
+    @Override
+    public Map<Integer, String> apply(PartitionMap map) {
+        Map<Integer, String> leaders = new HashMap<>();
+        for (NodeDescriptor node : map.nodes().values()) {
+            PartitionMap view;
+            if (node.nodeId().equals(selfId)) {
+                for (int p = 0; p < map.partitionCount(); p++) {
+                    String leader = map.partition(p).replicas().contains(selfId) ? localLeader.apply(p) : null;
+                    if (leader != null && !leader.isEmpty()) {
+                        leaders.putIfAbsent(p, leader);
+                    }
+                }
+                continue;
+            }
+            try {
+                view = PartitionMapCodec.fromMessage(GridRoutingGrpc.newBlockingStub(channel(node.grpcAddress()))
+                    .withDeadlineAfter(1, TimeUnit.SECONDS).getPartitionMap(GetPartitionMapRequest.getDefaultInstance()));
+            } catch (RuntimeException e) {
+                continue; // a node that does not answer tells us nothing; its partitions keep the map's hint
+            }
+            for (int p = 0; p < Math.min(map.partitionCount(), view.partitionCount()); p++) {
+                if (map.partition(p).replicas().contains(node.nodeId()) && view.partition(p).hasLeaderHint()) {
+                    leaders.putIfAbsent(p, view.partition(p).leaderHint());
+                }
+            }
+        }
+        return leaders;
+    }
+
+    private ManagedChannel channel(String address) {
+        return channels.computeIfAbsent(address, a -> NettyChannelBuilder.forTarget(a).usePlaintext().build());
+    }
+
+    @Override
+    public void close() {
+        channels.values().forEach(ManagedChannel::shutdownNow);
+    }
+}
