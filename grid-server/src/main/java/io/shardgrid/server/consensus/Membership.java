@@ -174,8 +174,11 @@ public final class Membership {
                     m.partition(partitionId).withReplicas(m.partition(partitionId).replicas(), List.of(to))));
                 PartitionAssignment a = readMap().partition(partitionId);
                 // A copy the target kept from an earlier membership (it was down when it lost it) is
-                // stale: start from an empty one, which Ratis fills by snapshot.
-                deleteStaleCopy(partitionId, target);
+                // stale: start from an empty one, which Ratis fills by snapshot. A copy the group
+                // already counts (a join adding the same node right now) is not stale.
+                if (!inCurrentConfiguration(readMap(), partitionId, to)) {
+                    deleteStaleCopy(partitionId, target);
+                }
                 addToGroupIfRoom(GroupIds.partition(partitionId), peers(readMap(), a.replicas()), target,
                     Integer.MAX_VALUE);
                 update(m -> {
@@ -272,11 +275,22 @@ public final class Membership {
         }
     }
 
+    /** Whether {@code nodeId} is in the partition group's configuration, as a replica reports it. */
+    private boolean inCurrentConfiguration(PartitionMap map, int partitionId, String nodeId) {
+        for (RaftPeer replica : peers(map, map.partition(partitionId).replicas())) {
+            try (RaftClient client = oneShotClient(GroupIds.partition(partitionId), replica)) {
+                return client.getGroupManagementApi(replica.getId()).info(GroupIds.partition(partitionId)).getGroup()
+                    .getPeers().stream().anyMatch(p -> p.getId().toString().equals(nodeId));
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("{}: {} did not describe p{}: {}", selfId(), replica.getId(), partitionId, e.toString());
+            }
+        }
+        return false;
+    }
+
     private void deleteStaleCopy(int partitionId, NodeDescriptor target) {
         RaftPeer peer = peer(target);
-        try (RaftClient client = RaftClient.newBuilder().setProperties(clientProperties)
-                .setRaftGroup(RaftGroup.valueOf(GroupIds.partition(partitionId), List.of(peer)))
-                .setRetryPolicy(RetryPolicies.noRetry()).build()) {
+        try (RaftClient client = oneShotClient(GroupIds.partition(partitionId), peer)) {
             client.getGroupManagementApi(peer.getId()).remove(GroupIds.partition(partitionId), true, false);
             LOG.info("{}: deleted the stale copy of p{} on {}", selfId(), partitionId, target.nodeId());
         } catch (IOException | RuntimeException e) {
@@ -453,6 +467,13 @@ public final class Membership {
 
     static RaftPeer peer(NodeDescriptor d) {
         return RaftPeer.newBuilder().setId(d.nodeId()).setAddress(d.raftAddress()).build();
+    }
+
+    /** For questions whose answer is only useful now: one attempt, no retries. */
+    private RaftClient oneShotClient(RaftGroupId groupId, RaftPeer peer) {
+        return RaftClient.newBuilder().setProperties(clientProperties)
+            .setRaftGroup(RaftGroup.valueOf(groupId, List.of(peer)))
+            .setRetryPolicy(RetryPolicies.noRetry()).build();
     }
 
     RaftClient client(RaftGroupId groupId, List<RaftPeer> peers) {

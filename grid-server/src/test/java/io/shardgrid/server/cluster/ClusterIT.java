@@ -9,6 +9,7 @@ import io.grpc.StatusRuntimeException;
 import io.shardgrid.common.error.GridErrorCode;
 import io.shardgrid.common.routing.PartitionMap;
 import io.shardgrid.server.config.Durability;
+import io.shardgrid.server.config.PlacementSettings;
 import io.shardgrid.proto.v1.GetRequest;
 import io.shardgrid.proto.v1.SetRequest;
 import java.net.URI;
@@ -245,7 +246,12 @@ class ClusterIT {
 
     @Test
     void aFourthNodeHoldsTheMapAsAMetaListenerAndServesBothApis() throws Exception {
-        startCluster(4, 20_000);
+        // Automatic placement off: this is about the meta listener and serving, not about the
+        // fourth node getting replicas (PlacementIT covers that).
+        cluster = new InJvmGridCluster(dir, 4, PARTITIONS, 20_000)
+            .withPlacement(new PlacementSettings("", Duration.ofSeconds(30), Duration.ZERO, 1, 4)).start();
+        client = new TestRoutingClient(cluster.grpcAddresses());
+        await().atMost(Duration.ofSeconds(30)).until(() -> client.refreshMap().nodes().size() == 4);
         PartitionMap fromFourth;
         try (TestRoutingClient viaFourth = new TestRoutingClient(List.of(cluster.config(4).grpcAddress()))) {
             fromFourth = viaFourth.refreshMap();

@@ -81,8 +81,13 @@ final class LeaderBalancer {
                 led.computeIfAbsent(leader[i], k -> new ArrayList<>()).add(i);
             }
         }
+        int most = leads.get(byLeads.last());
+        // Only the busiest nodes: if none of them can shed a leadership, the spread cannot shrink.
         for (String from : new ArrayList<>(byLeads.descendingSet())) {
             int fromLeads = leads.get(from);
+            if (fromLeads < most) {
+                break;
+            }
             Map<String, Integer> via = new HashMap<>();
             Map<String, String> previous = new HashMap<>();
             ArrayDeque<String> queue = new ArrayDeque<>(List.of(from));
