@@ -140,6 +140,11 @@ public final class PlacementDriver implements AutoCloseable {
             if (op instanceof MoveReplica m && m.toNodeId().isEmpty() && a.replicas().size() <= rf) {
                 continue;
             }
+            // Up to RF nodes, a joining node is added to every partition by the join itself
+            // (Membership.join); moving replicas alongside it would race its reconfigurations.
+            if (op instanceof MoveReplica && map.nodes().size() <= rf) {
+                continue;
+            }
             planned.add(op);
         }
         return planned;
