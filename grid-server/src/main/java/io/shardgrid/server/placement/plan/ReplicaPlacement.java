@@ -139,13 +139,8 @@ final class ReplicaPlacement {
             if (kept.contains(to)) {
                 continue;
             }
-            if (zoned) {
-                List<String> after = new ArrayList<>(kept);
-                after.remove(from);
-                after.add(to);
-                if (distinctZones(after) < distinctZones(kept)) {
-                    continue;
-                }
+            if (zoned && !keepsZoneSpread(kept, from, to)) {
+                continue;
             }
             long bytes = partitions.get(p).bytes();
             if (best == null || bytes < partitions.get(best).bytes()
@@ -210,6 +205,26 @@ final class ReplicaPlacement {
         h ^= h >>> 33;
         h *= 0xff51afd7ed558ccdL;
         return h ^ (h >>> 33);
+    }
+
+    /**
+     * Whether replacing {@code from} by {@code to} leaves a partition in at least as many zones:
+     * true unless {@code from} was its only replica in its zone and {@code to}'s zone is taken.
+     */
+    private boolean keepsZoneSpread(List<String> kept, String from, String to) {
+        String fromZone = eligible.get(from).zone();
+        String toZone = eligible.get(to).zone();
+        if (fromZone.equals(toZone)) {
+            return true;
+        }
+        int sameAsFrom = 0;
+        boolean toZoneTaken = false;
+        for (String id : kept) {
+            String zone = eligible.get(id).zone();
+            sameAsFrom += zone.equals(fromZone) ? 1 : 0;
+            toZoneTaken |= zone.equals(toZone);
+        }
+        return sameAsFrom > 1 || !toZoneTaken;
     }
 
     private String duplicateZoneReplica(List<String> kept) {
