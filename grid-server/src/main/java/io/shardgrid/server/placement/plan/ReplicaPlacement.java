@@ -114,11 +114,18 @@ final class ReplicaPlacement {
 
     private boolean moveOneFromBusiest() {
         List<String> busiestFirst = new ArrayList<>(byLoad.descendingSet());
+        List<String> lightestFirst = new ArrayList<>(byLoad);
         for (String from : busiestFirst) {
             int fromCount = held.get(from).size();
-            for (String to : new ArrayList<>(byLoad)) {
+            // Where every partition on `from` already spans every zone, only a node of the same
+            // zone can take one: skip the others without looking at each partition again.
+            boolean mayLeaveZone = !zoned || mayLeaveZone(from);
+            for (String to : lightestFirst) {
                 if (held.get(to).size() >= fromCount - 1) {
                     break;
+                }
+                if (!mayLeaveZone && !eligible.get(to).zone().equals(eligible.get(from).zone())) {
+                    continue;
                 }
                 Integer partition = movable(from, to);
                 if (partition != null) {
@@ -205,6 +212,22 @@ final class ReplicaPlacement {
         h ^= h >>> 33;
         h *= 0xff51afd7ed558ccdL;
         return h ^ (h >>> 33);
+    }
+
+    /** Whether some partition on {@code from} could move to another zone without losing zone spread. */
+    private boolean mayLeaveZone(String from) {
+        String fromZone = eligible.get(from).zone();
+        for (int p : held.get(from)) {
+            List<String> kept = placed.get(p);
+            int sameAsFrom = 0;
+            for (String id : kept) {
+                sameAsFrom += eligible.get(id).zone().equals(fromZone) ? 1 : 0;
+            }
+            if (sameAsFrom > 1 || distinctZones(kept) < zoneCount) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
