@@ -100,6 +100,13 @@ public final class PlacementDriver implements AutoCloseable {
     /** The operators that would balance the cluster now, minus those on partitions already moving. */
     public List<Operator> plan() throws IOException {
         PartitionMap map = membership.readMap();
+        int rf = map.replicationFactor();
+        if (map.nodes().size() <= rf && map.partitions().stream()
+                .anyMatch(a -> a.replicas().size() < map.nodes().size())) {
+            // Up to RF nodes a join adds the new node to every partition itself (Membership.join);
+            // transfers or moves beside it make its reconfigurations fail. Wait until it is done.
+            return List.of();
+        }
         Map<String, Long> silence = node.metaPeerSilenceMs();
         long downAfterMs = settings.downAfter().toMillis();
         List<NodeView> nodes = new ArrayList<>();
@@ -129,7 +136,6 @@ public final class PlacementDriver implements AutoCloseable {
             }
         }
         List<Operator> planned = new ArrayList<>(resumed);
-        int rf = map.replicationFactor();
         for (Operator op : new PlacementPlanner(rf).plan(partitions, nodes)) {
             PartitionAssignment a = map.partition(op.partitionId());
             if (!a.learners().isEmpty()) {
