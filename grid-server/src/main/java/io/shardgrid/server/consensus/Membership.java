@@ -9,7 +9,10 @@ import io.shardgrid.common.routing.PartitionMapCodec;
 import io.shardgrid.proto.v1.PartitionMapMessage;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.apache.ratis.client.RaftClient;
@@ -40,6 +43,12 @@ public final class Membership {
     /** Meta group voters; more nodes still read the map through the meta group. */
     static final int META_VOTERS = 3;
     private static final int MAX_PROPOSALS = 20;
+    /**
+     * While a leader transfer runs, the partition's writes wait for it: a target that cannot take
+     * over (dead, far behind) must not stall them for long. A caught-up follower takes over in tens
+     * of milliseconds; the placement driver tries again in a later round.
+     */
+    private static final long TRANSFER_TIMEOUT_MS = 3_000;
 
     private final RatisNode node;
     private final RaftProperties clientProperties = new RaftProperties();
@@ -147,7 +156,7 @@ public final class Membership {
                 "node " + nodeId + " holds no replica of partition " + partitionId);
         }
         try (RaftClient client = client(GroupIds.partition(partitionId), peers(map, a.replicas()))) {
-            RaftClientReply reply = client.admin().transferLeadership(RaftPeerId.valueOf(nodeId), 10_000);
+            RaftClientReply reply = client.admin().transferLeadership(RaftPeerId.valueOf(nodeId), TRANSFER_TIMEOUT_MS);
             if (!reply.isSuccess()) {
                 throw new IOException("leadership of p" + partitionId + " did not move to " + nodeId + ": "
                     + reply.getException());
@@ -164,6 +173,14 @@ public final class Membership {
      * remove). Every step checks what is already done, so a repeated or resumed move is harmless.
      */
     public void moveReplica(int partitionId, String from, String to) throws IOException {
+        moveReplica(partitionId, from, to, Set.of());
+    }
+
+    /**
+     * As {@link #moveReplica(int, String, String)}, knowing which nodes do not answer: leadership
+     * never moves to one of them, and a source among them keeps its copy until it returns.
+     */
+    public void moveReplica(int partitionId, String from, String to, Set<String> unreachable) throws IOException {
         PartitionMap map = readMap();
         checkPartition(map, partitionId);
         if (!to.isEmpty()) {
@@ -192,11 +209,11 @@ public final class Membership {
             }
         }
         if (!from.isEmpty()) {
-            removeReplica(partitionId, from);
+            removeReplica(partitionId, from, to, unreachable);
         }
     }
 
-    private void removeReplica(int partitionId, String from) throws IOException {
+    private void removeReplica(int partitionId, String from, String to, Set<String> unreachable) throws IOException {
         PartitionMap map = readMap();
         PartitionAssignment a = map.partition(partitionId);
         if (a.learners().contains(from)) {
@@ -213,11 +230,14 @@ public final class Membership {
                 + " has no replica besides " + from + "; add one before removing it");
         }
         try (RaftClient client = client(GroupIds.partition(partitionId), peers(map, a.replicas()))) {
-            if (from.equals(node.leaderOf(partitionId).orElse(""))) {
+            // The replica just added has caught up; any other that answers will do. Without one,
+            // Ratis still removes a leader: it steps down once the new configuration commits.
+            Optional<String> successor = remaining.stream().filter(n -> !unreachable.contains(n))
+                .min(Comparator.comparing(n -> !n.equals(to)));
+            if (from.equals(node.leaderOf(partitionId).orElse("")) && successor.isPresent()) {
                 try {
-                    client.admin().transferLeadership(RaftPeerId.valueOf(remaining.get(0)), 10_000);
+                    client.admin().transferLeadership(RaftPeerId.valueOf(successor.get()), TRANSFER_TIMEOUT_MS);
                 } catch (IOException e) {
-                    // Ratis can still remove a leader: it steps down once the new configuration commits.
                     LOG.info("{}: leadership of p{} stayed on {}: {}", selfId(), partitionId, from, e.toString());
                 }
             }
@@ -235,7 +255,11 @@ public final class Membership {
             replicas.remove(from);
             return m.withPartition(now.withReplicas(replicas, now.learners()));
         });
-        dropGroup(map, partitionId, from);
+        if (unreachable.contains(from)) {
+            LOG.info("{}: {} does not answer; it drops its copy of p{} when it sees the map", selfId(), from, partitionId);
+        } else {
+            dropGroup(map, partitionId, from);
+        }
     }
 
     /**

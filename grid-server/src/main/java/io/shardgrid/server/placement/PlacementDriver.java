@@ -28,7 +28,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,19 +56,18 @@ public final class PlacementDriver implements AutoCloseable {
     private final Map<Integer, Long> strayCopiesSinceMs = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
     private final String nodeId;
-    private final Function<PartitionMap, Map<Integer, String>> leaderHints;
+    private final PeerProbe peers;
+    /** Nodes that did not answer the last round's probe. */
+    private volatile Set<String> unreachable = Set.of();
 
     /** An operator that has started and not finished. */
     public record RunningOperator(long id, Operator operator, long startedMs) {
     }
 
-    /**
-     * @param leaderHints who leads each partition, asked of the replicas themselves (this node's
-     *                    own map only knows the leaders of partitions it hosts)
-     */
+    /** @param peers asks the nodes who leads what and finds those that do not answer */
     public PlacementDriver(RatisNode node, Membership membership, PlacementSettings settings, String nodeId,
-                           Function<PartitionMap, Map<Integer, String>> leaderHints) {
-        this.leaderHints = leaderHints;
+                           PeerProbe peers) {
+        this.peers = peers;
         this.node = node;
         this.membership = membership;
         this.settings = settings;
@@ -119,7 +117,9 @@ public final class PlacementDriver implements AutoCloseable {
             nodes.add(view);
             byId.put(d.nodeId(), view);
         }
-        Map<Integer, String> leaders = leaderHints.apply(map);
+        PeerProbe.PeerReport report = peers.probe(map);
+        unreachable = report.unreachable();
+        Map<Integer, String> leaders = report.leaders();
         List<PartitionView> partitions = new ArrayList<>();
         List<Operator> resumed = new ArrayList<>();
         for (PartitionAssignment a : map.partitions()) {
@@ -131,6 +131,9 @@ public final class PlacementDriver implements AutoCloseable {
                 // An add that a previous meta leader (or an earlier round) recorded but did not
                 // finish: finish it, or roll it back if its target can no longer take the replica.
                 NodeView target = byId.get(learner);
+                if (target != null && target.eligible() && report.unreachable().contains(learner)) {
+                    continue; // not down yet, yet not answering: wait until it answers or counts as down
+                }
                 resumed.add(target != null && target.eligible() ? new MoveReplica(p, "", learner, bytes)
                     : new MoveReplica(p, learner, "", 0));
             }
@@ -139,6 +142,11 @@ public final class PlacementDriver implements AutoCloseable {
         for (Operator op : new PlacementPlanner(rf).plan(partitions, nodes)) {
             PartitionAssignment a = map.partition(op.partitionId());
             if (!a.learners().isEmpty()) {
+                continue;
+            }
+            // A node that stopped answering is not down yet (down-after) but takes nothing new: a
+            // leader transfer towards it holds the partition's writes until the transfer times out.
+            if (report.unreachable().contains(targetOf(op))) {
                 continue;
             }
             // Never shrink a partition below RF just because no node can take the replica yet:
@@ -154,6 +162,13 @@ public final class PlacementDriver implements AutoCloseable {
             planned.add(op);
         }
         return planned;
+    }
+
+    private static String targetOf(Operator op) {
+        if (op instanceof MoveReplica m) {
+            return m.toNodeId();
+        }
+        return op instanceof TransferLeader t ? t.toNodeId() : "";
     }
 
     /** Starts what the limits allow of {@code planned}; returns what started. */
@@ -216,7 +231,7 @@ public final class PlacementDriver implements AutoCloseable {
 
     private void execute(Operator op) throws IOException {
         if (op instanceof MoveReplica m) {
-            membership.moveReplica(m.partitionId(), m.fromNodeId(), m.toNodeId());
+            membership.moveReplica(m.partitionId(), m.fromNodeId(), m.toNodeId(), unreachable);
         } else if (op instanceof TransferLeader t) {
             membership.transferLeadership(t.partitionId(), t.toNodeId());
         }

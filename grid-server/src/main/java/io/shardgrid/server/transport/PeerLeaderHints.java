@@ -7,8 +7,11 @@ import io.shardgrid.common.routing.PartitionMap;
 import io.shardgrid.common.routing.PartitionMapCodec;
 import io.shardgrid.proto.v1.GetPartitionMapRequest;
 import io.shardgrid.proto.v1.GridRoutingGrpc;
+import io.shardgrid.server.placement.PeerProbe;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -16,9 +19,10 @@ import java.util.function.Function;
 /**
  * Who leads each partition, as its own replicas see it: every node's routing map carries fresh
  * leader hints for the partitions it hosts, so the meta leader asks each node (one call per node
- * per placement round) and keeps, for each partition, the hint of a node that replicates it.
+ * per placement round) and keeps, for each partition, the hint of a node that replicates it. A node
+ * that does not answer within a second is reported unreachable.
  */
-public final class PeerLeaderHints implements Function<PartitionMap, Map<Integer, String>>, AutoCloseable {
+public final class PeerLeaderHints implements PeerProbe, AutoCloseable {
     private final String selfId;
     private final Function<Integer, String> localLeader;
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
@@ -30,8 +34,9 @@ public final class PeerLeaderHints implements Function<PartitionMap, Map<Integer
     }
 
     @Override
-    public Map<Integer, String> apply(PartitionMap map) {
+    public PeerReport probe(PartitionMap map) {
         Map<Integer, String> leaders = new HashMap<>();
+        Set<String> unreachable = new HashSet<>();
         for (NodeDescriptor node : map.nodes().values()) {
             PartitionMap view;
             if (node.nodeId().equals(selfId)) {
@@ -47,7 +52,8 @@ public final class PeerLeaderHints implements Function<PartitionMap, Map<Integer
                 view = PartitionMapCodec.fromMessage(GridRoutingGrpc.newBlockingStub(channel(node.grpcAddress()))
                     .withDeadlineAfter(1, TimeUnit.SECONDS).getPartitionMap(GetPartitionMapRequest.getDefaultInstance()));
             } catch (RuntimeException e) {
-                continue; // a node that does not answer tells us nothing; its partitions keep the map's hint
+                unreachable.add(node.nodeId()); // its partitions keep the map's hint
+                continue;
             }
             for (int p = 0; p < Math.min(map.partitionCount(), view.partitionCount()); p++) {
                 if (map.partition(p).replicas().contains(node.nodeId()) && view.partition(p).hasLeaderHint()) {
@@ -55,7 +61,7 @@ public final class PeerLeaderHints implements Function<PartitionMap, Map<Integer
                 }
             }
         }
-        return leaders;
+        return new PeerReport(leaders, unreachable);
     }
 
     private ManagedChannel channel(String address) {

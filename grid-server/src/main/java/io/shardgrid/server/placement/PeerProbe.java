@@ -1,0 +1,27 @@
+package io.shardgrid.server.placement;
+
+import io.shardgrid.common.routing.PartitionMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What the nodes themselves say, asked once per placement round: the meta map only knows the
+ * leaders of the partitions this node hosts, and raft heartbeats alone cannot tell a new meta leader
+ * which peers are gone (their silence counts from its election).
+ */
+@FunctionalInterface
+public interface PeerProbe {
+    /** Asks every node of {@code map}. */
+    PeerReport probe(PartitionMap map);
+
+    /**
+     * @param leaders     who leads each partition, as a replica of that partition sees it
+     * @param unreachable nodes that did not answer: no replica or leadership is moved onto them
+     */
+    record PeerReport(Map<Integer, String> leaders, Set<String> unreachable) {
+        public PeerReport {
+            leaders = Map.copyOf(leaders);
+            unreachable = Set.copyOf(unreachable);
+        }
+    }
+}
