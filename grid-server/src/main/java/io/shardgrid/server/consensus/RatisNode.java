@@ -16,7 +16,6 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -205,24 +204,6 @@ public final class RatisNode implements ConsensusGroups, Closeable {
     public boolean isMetaLeader() {
         RaftServer.Division d = division(GroupIds.META_GROUP);
         return d != null && d.getInfo().isLeader();
-    }
-
-    /**
-     * How long each meta peer (voters and listeners: every node) has been silent, as the meta
-     * leader sees it; raft heartbeats are the nodes' heartbeats. Empty unless this node leads the
-     * meta group. This node itself is never silent.
-     */
-    public Map<String, Long> metaPeerSilenceMs() {
-        RaftServer.Division d = division(GroupIds.META_GROUP);
-        if (d == null || !d.getInfo().isLeader()) {
-            return Map.of();
-        }
-        Map<String, Long> silence = new HashMap<>();
-        for (var follower : d.getInfo().getRoleInfoProto().getLeaderInfo().getFollowerInfoList()) {
-            silence.put(follower.getId().getId().toStringUtf8(), follower.getLastRpcElapsedTimeMs());
-        }
-        silence.put(config.nodeId(), 0L);
-        return silence;
     }
 
     boolean hostsMeta() {

@@ -32,8 +32,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs placement: on the meta leader it re-plans every {@code interval} (liveness from raft
- * heartbeats, the {@link PlacementPlanner}) and starts the planned operators within the move
+ * Runs placement: on the meta leader it re-plans every {@code interval} (liveness from asking
+ * every node each round, the {@link PlacementPlanner}) and starts the planned operators within the move
  * limits; on every node it deletes local copies of partitions the map no longer gives this node
  * (a node that was down while its replicas moved away comes back empty). Admin calls reach it
  * through {@link #rebalance}, {@link #move}, {@link #transferLeader}, {@link #drain} and
@@ -59,6 +59,9 @@ public final class PlacementDriver implements AutoCloseable {
     private final PeerProbe peers;
     /** Nodes that did not answer the last round's probe. */
     private volatile Set<String> unreachable = Set.of();
+    private volatile String lastRoundFailure = "";
+    /** When each node last answered a probe, while this node leads the meta group. */
+    private final Map<String, Long> lastAnsweredMs = new ConcurrentHashMap<>();
 
     /** An operator that has started and not finished. */
     public record RunningOperator(long id, Operator operator, long startedMs) {
@@ -84,14 +87,35 @@ public final class PlacementDriver implements AutoCloseable {
         return this;
     }
 
+    /** How long each node has not answered this node's probes, while it leads the meta group; else empty. */
+    public Map<String, Long> nodeSilenceMs() {
+        if (!node.isMetaLeader()) {
+            return Map.of();
+        }
+        long now = System.currentTimeMillis();
+        Map<String, Long> silence = new HashMap<>();
+        lastAnsweredMs.forEach((id, at) -> silence.put(id, now - at));
+        return silence;
+    }
+
     private void round() {
         try {
             dropStrayCopies();
-            if (settings.automatic() && node.isMetaLeader()) {
-                start(plan());
+            if (node.isMetaLeader()) {
+                List<Operator> planned = plan(); // probes the nodes: liveness for admin status too
+                if (settings.automatic()) {
+                    start(planned);
+                }
+            } else {
+                lastAnsweredMs.clear(); // a later term here counts silence afresh
             }
+            lastRoundFailure = "";
         } catch (IOException | RuntimeException e) {
-            LOG.debug("placement round failed: {}", e.toString());
+            // Once per distinct cause: a round repeats every interval.
+            if (!e.toString().equals(lastRoundFailure)) {
+                LOG.warn("{}: placement round failed: {}", nodeId, e.toString());
+            }
+            lastRoundFailure = e.toString();
         }
     }
 
@@ -105,20 +129,25 @@ public final class PlacementDriver implements AutoCloseable {
             // transfers or moves beside it make its reconfigurations fail. Wait until it is done.
             return List.of();
         }
-        Map<String, Long> silence = node.metaPeerSilenceMs();
+        PeerProbe.PeerReport report = peers.probe(map);
+        unreachable = report.unreachable();
+        long now = System.currentTimeMillis();
         long downAfterMs = settings.downAfter().toMillis();
         List<NodeView> nodes = new ArrayList<>();
         Map<String, NodeView> byId = new HashMap<>();
         for (NodeDescriptor d : map.nodes().values()) {
-            // Only the meta leader hears heartbeats; elsewhere (and for a node not yet in the meta
-            // group) a node counts as live.
-            boolean live = silence.getOrDefault(d.nodeId(), 0L) < downAfterMs;
+            // Down once it has not answered this meta leader's probes for down-after. Raft
+            // heartbeats of the meta group are not used: a new meta leader's figures start at its
+            // election, and a meta listener whose replica Ratis closed looks silent while it serves.
+            if (!report.unreachable().contains(d.nodeId())) {
+                lastAnsweredMs.put(d.nodeId(), now);
+            }
+            long silentMs = now - lastAnsweredMs.computeIfAbsent(d.nodeId(), k -> now);
+            boolean live = silentMs < downAfterMs;
             NodeView view = new NodeView(d.nodeId(), d.zone(), live, d.draining());
             nodes.add(view);
             byId.put(d.nodeId(), view);
         }
-        PeerProbe.PeerReport report = peers.probe(map);
-        unreachable = report.unreachable();
         Map<Integer, String> leaders = report.leaders();
         List<PartitionView> partitions = new ArrayList<>();
         List<Operator> resumed = new ArrayList<>();

@@ -214,7 +214,7 @@ public final class GridAdminService extends GridAdminGrpc.GridAdminImplBase {
     }
 
     private List<NodeInfo> nodes(PartitionMap map) {
-        Map<String, Long> silence = node.metaPeerSilenceMs();
+        Map<String, Long> silence = placement.nodeSilenceMs();
         List<NodeInfo> nodes = new ArrayList<>();
         for (NodeDescriptor d : map.nodes().values()) {
             int replicas = 0;

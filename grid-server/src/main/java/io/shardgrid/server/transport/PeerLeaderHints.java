@@ -15,6 +15,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Who leads each partition, as its own replicas see it: every node's routing map carries fresh
@@ -23,9 +25,11 @@ import java.util.function.Function;
  * that does not answer within a second is reported unreachable.
  */
 public final class PeerLeaderHints implements PeerProbe, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PeerLeaderHints.class);
     private final String selfId;
     private final Function<Integer, String> localLeader;
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private final Set<String> lastUnreachable = ConcurrentHashMap.newKeySet();
 
     /** @param localLeader this node's own view of a partition's leader, or null when it does not know */
     public PeerLeaderHints(String selfId, Function<Integer, String> localLeader) {
@@ -53,7 +57,13 @@ public final class PeerLeaderHints implements PeerProbe, AutoCloseable {
                     .withDeadlineAfter(1, TimeUnit.SECONDS).getPartitionMap(GetPartitionMapRequest.getDefaultInstance()));
             } catch (RuntimeException e) {
                 unreachable.add(node.nodeId()); // its partitions keep the map's hint
+                if (lastUnreachable.add(node.nodeId())) {
+                    LOG.info("{}: {} does not answer at {}: {}", selfId, node.nodeId(), node.grpcAddress(), e.toString());
+                }
                 continue;
+            }
+            if (lastUnreachable.remove(node.nodeId())) {
+                LOG.info("{}: {} answers again", selfId, node.nodeId());
             }
             for (int p = 0; p < Math.min(map.partitionCount(), view.partitionCount()); p++) {
                 if (map.partition(p).replicas().contains(node.nodeId()) && view.partition(p).hasLeaderHint()) {
