@@ -328,30 +328,52 @@ public final class PlacementDriver implements AutoCloseable {
     /**
      * Deletes local copies of partitions the map has not given this node for {@code down-after}:
      * long enough that a join or move in progress (which records the node first) is never cut short.
+     * The local map can be stale (Ratis closes a meta listener's replica when the meta leader dies),
+     * so a deletion is checked against a map read from the meta group first.
      */
     private void dropStrayCopies() {
         PartitionMap map = node.map();
         if (map == null) {
             return;
         }
-        String self = nodeId;
         long now = System.currentTimeMillis();
+        List<Integer> due = new ArrayList<>();
         for (int p : node.hostedPartitions()) {
             if (p >= map.partitionCount()) {
                 continue;
             }
-            PartitionAssignment a = map.partition(p);
-            if (a.replicas().contains(self) || a.learners().contains(self)) {
+            if (assignedHere(map, p)) {
                 strayCopiesSinceMs.remove(p);
                 continue;
             }
             long since = strayCopiesSinceMs.computeIfAbsent(p, k -> now);
             if (now - since >= settings.downAfter().toMillis()) {
-                LOG.info("{}: the map gives p{} to {}; deleting this node's copy", self, p, a.replicas());
-                membership.dropLocalGroup(p);
-                strayCopiesSinceMs.remove(p);
+                due.add(p);
             }
         }
+        if (due.isEmpty()) {
+            return;
+        }
+        PartitionMap fresh;
+        try {
+            fresh = membership.readMap();
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("{}: no current map to check stray copies against: {}", nodeId, e.toString());
+            return;
+        }
+        for (int p : due) {
+            strayCopiesSinceMs.remove(p);
+            if (p < fresh.partitionCount() && !assignedHere(fresh, p)) {
+                LOG.info("{}: the map gives p{} to {}; deleting this node's copy", nodeId, p,
+                    fresh.partition(p).replicas());
+                membership.dropLocalGroup(p);
+            }
+        }
+    }
+
+    private boolean assignedHere(PartitionMap map, int partitionId) {
+        PartitionAssignment a = map.partition(partitionId);
+        return a.replicas().contains(nodeId) || a.learners().contains(nodeId);
     }
 
     @Override
