@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
@@ -432,8 +433,11 @@ public final class Membership {
         }
         List<RaftPeer> nextListeners = new ArrayList<>(listeners);
         nextListeners.add(newPeer);
+        // Listeners must start as listeners: a division that starts as a follower keeps its
+        // election timer, and when the meta leader dies it runs an election, finds it is no voter
+        // and Ratis closes it, freezing this node's copy of the map.
         List<RaftPeer> everyone = new ArrayList<>(voters);
-        everyone.addAll(nextListeners);
+        nextListeners.forEach(l -> everyone.add(RaftPeer.newBuilder(l).setStartupRole(RaftPeerRole.LISTENER).build()));
         try (RaftClient client = client(GroupIds.META_GROUP, voters)) {
             try {
                 client.getGroupManagementApi(newPeer.getId()).add(RaftGroup.valueOf(GroupIds.META_GROUP, everyone));
