@@ -172,14 +172,8 @@ public final class Membership {
      * a replica; then leadership leaves the source if it has it, the source leaves the group's
      * configuration and the map, and its copy is deleted. Either side may be empty (only add, only
      * remove). Every step checks what is already done, so a repeated or resumed move is harmless.
-     */
-    public void moveReplica(int partitionId, String from, String to) throws IOException {
-        moveReplica(partitionId, from, to, Set.of());
-    }
-
-    /**
-     * As {@link #moveReplica(int, String, String)}, knowing which nodes do not answer: leadership
-     * never moves to one of them, and a source among them keeps its copy until it returns.
+     * Leadership never moves to a node in {@code unreachable}, and a source among them keeps its
+     * copy until it returns.
      */
     public void moveReplica(int partitionId, String from, String to, Set<String> unreachable) throws IOException {
         PartitionMap map = readMap();

@@ -102,9 +102,10 @@ public final class PlacementDriver implements AutoCloseable {
         try {
             dropStrayCopies();
             if (node.isMetaLeader()) {
-                List<Operator> planned = plan(); // probes the nodes: liveness for admin status too
                 if (settings.automatic()) {
-                    start(planned);
+                    start(plan());
+                } else {
+                    probe(membership.readMap()); // liveness for admin status without planning
                 }
             } else {
                 lastAnsweredMs.clear(); // a later term here counts silence afresh
@@ -129,21 +130,13 @@ public final class PlacementDriver implements AutoCloseable {
             // transfers or moves beside it make its reconfigurations fail. Wait until it is done.
             return List.of();
         }
-        PeerProbe.PeerReport report = peers.probe(map);
-        unreachable = report.unreachable();
-        long now = System.currentTimeMillis();
+        PeerProbe.PeerReport report = probe(map);
+        Map<String, Long> silence = nodeSilenceMs();
         long downAfterMs = settings.downAfter().toMillis();
         List<NodeView> nodes = new ArrayList<>();
         Map<String, NodeView> byId = new HashMap<>();
         for (NodeDescriptor d : map.nodes().values()) {
-            // Down once it has not answered this meta leader's probes for down-after. Raft
-            // heartbeats of the meta group are not used: a new meta leader's figures start at its
-            // election, and a meta listener whose replica Ratis closed looks silent while it serves.
-            if (!report.unreachable().contains(d.nodeId())) {
-                lastAnsweredMs.put(d.nodeId(), now);
-            }
-            long silentMs = now - lastAnsweredMs.computeIfAbsent(d.nodeId(), k -> now);
-            boolean live = silentMs < downAfterMs;
+            boolean live = silence.getOrDefault(d.nodeId(), 0L) < downAfterMs;
             NodeView view = new NodeView(d.nodeId(), d.zone(), live, d.draining());
             nodes.add(view);
             byId.put(d.nodeId(), view);
@@ -191,6 +184,25 @@ public final class PlacementDriver implements AutoCloseable {
             planned.add(op);
         }
         return planned;
+    }
+
+    /**
+     * Asks every node of {@code map} and notes who answered. A node is down once it has not
+     * answered this meta leader's probes for down-after. Raft heartbeats of the meta group are not
+     * used: a new meta leader's figures start at its election, and a meta listener whose replica
+     * Ratis closed looks silent while it serves.
+     */
+    private PeerProbe.PeerReport probe(PartitionMap map) {
+        PeerProbe.PeerReport report = peers.probe(map);
+        unreachable = report.unreachable();
+        long now = System.currentTimeMillis();
+        for (NodeDescriptor d : map.nodes().values()) {
+            if (!report.unreachable().contains(d.nodeId())) {
+                lastAnsweredMs.put(d.nodeId(), now);
+            }
+            lastAnsweredMs.putIfAbsent(d.nodeId(), now);
+        }
+        return report;
     }
 
     private static String targetOf(Operator op) {
