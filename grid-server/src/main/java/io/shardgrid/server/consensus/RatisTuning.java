@@ -21,14 +21,15 @@ import org.apache.ratis.util.TimeDuration;
  * pools are fixed-size, and election timeouts are spread wide so 3 × P groups don't all elect at
  * once after a restart.
  */
-final class RatisTuning {
+public final class RatisTuning {
     static final SizeInBytes APPENDER_BYTES = SizeInBytes.valueOf("1MB");
     static final SizeInBytes WRITE_BUFFER = SizeInBytes.valueOf(APPENDER_BYTES.getSize() + 8 + 1024 * 1024);
 
     private RatisTuning() {
     }
 
-    static RaftProperties properties(ServerConfig config, File storageDir) {
+    /** The node's Ratis settings; public so that bench's Ratis floor runs raft exactly as a node does. */
+    public static RaftProperties properties(ServerConfig config, File storageDir) {
         RaftProperties p = new RaftProperties();
         RaftServerConfigKeys.setStorageDir(p, List.of(storageDir));
         RaftServerConfigKeys.setRemovedGroupsDir(p, new File(storageDir.getParentFile(), "removed-groups"));
