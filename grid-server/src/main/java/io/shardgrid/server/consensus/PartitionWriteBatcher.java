@@ -34,6 +34,12 @@ import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
  * each replication round carries many writes instead of one. The queue is
  * bounded: past {@code maxQueuedWrites} a write fails fast with RESOURCE_EXHAUSTED instead of
  * growing memory.
+ *
+ * <p>Threads: the caller that finds the partition idle drains and appends to the raft log itself
+ * (a lone write pays no thread hand-off before Ratis; {@link #submitAll} queues a whole client
+ * message first, so its writes to this partition share one entry). When an entry completes with
+ * writes still queued, the next drain runs on {@code executor}, never on the Ratis thread that
+ * completed it.
  */
 final class PartitionWriteBatcher {
     private final int partitionId;
@@ -72,25 +78,44 @@ final class PartitionWriteBatcher {
         this.maxQueued = config.maxQueuedWrites();
     }
 
-    CompletableFuture<WriteResult> submit(WriteCommand command) {
-        if (queued.incrementAndGet() > maxQueued) {
-            queued.decrementAndGet();
-            return CompletableFuture.failedFuture(new GridException(GridErrorCode.RESOURCE_EXHAUSTED,
-                "partition " + partitionId + " has " + maxQueued + " writes queued; retry later"));
+    /**
+     * Queues {@code commands} in order and drains at once if the partition is idle; they share an
+     * entry as far as the batch limits allow. All or none are queued: past {@code maxQueuedWrites}
+     * every one fails with RESOURCE_EXHAUSTED.
+     */
+    List<CompletableFuture<WriteResult>> submitAll(List<WriteCommand> commands) {
+        List<CompletableFuture<WriteResult>> futures = new ArrayList<>(commands.size());
+        if (queued.addAndGet(commands.size()) > maxQueued) {
+            queued.addAndGet(-commands.size());
+            GridException full = new GridException(GridErrorCode.RESOURCE_EXHAUSTED,
+                "partition " + partitionId + " has " + maxQueued + " writes queued; retry later");
+            for (int i = 0; i < commands.size(); i++) {
+                futures.add(CompletableFuture.failedFuture(full));
+            }
+            return futures;
         }
-        CompletableFuture<WriteResult> future = new CompletableFuture<>();
-        queue.add(new Pending(command, future));
-        scheduleDrain();
-        return future;
+        for (WriteCommand command : commands) {
+            CompletableFuture<WriteResult> future = new CompletableFuture<>();
+            queue.add(new Pending(command, future));
+            futures.add(future);
+        }
+        if (canDrain() && draining.compareAndSet(false, true)) {
+            drainOnce();
+        }
+        return futures;
+    }
+
+    private boolean canDrain() {
+        return !queue.isEmpty() && entriesInFlight.get() < MAX_ENTRIES_IN_FLIGHT;
     }
 
     private void scheduleDrain() {
-        if (!queue.isEmpty() && entriesInFlight.get() < MAX_ENTRIES_IN_FLIGHT && draining.compareAndSet(false, true)) {
+        if (canDrain() && draining.compareAndSet(false, true)) {
             executor.execute(drainTask);
         }
     }
 
-    /** Sends one batch, then hands the executor back so other partitions get their turn. */
+    /** Sends one batch, then lets the executor (or caller) go so other partitions get their turn. */
     private void drainOnce() {
         List<Pending> batch = new ArrayList<>();
         boolean counted = false;
@@ -137,7 +162,8 @@ final class PartitionWriteBatcher {
         ByteString data = ByteString.copyFrom(entryBuffer.byteArray(), 0, encoder.encodedLength());
         RaftClientRequest request = node.request(GroupIds.partition(partitionId), Message.valueOf(data),
             RaftClientRequest.writeRequestType());
-        node.submit(request).whenComplete((reply, error) -> {
+        node.countAppended(batch.size());
+        node.submitDirect(request).whenComplete((reply, error) -> {
             entriesInFlight.decrementAndGet();
             scheduleDrain();
             complete(batch, reply, error);

@@ -26,10 +26,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.RaftClientAsynchronousProtocol;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
@@ -74,6 +76,8 @@ public final class RatisNode implements ConsensusGroups, Closeable {
     private final Map<Integer, ReadBarrier> readBarriers = new ConcurrentHashMap<>();
     private final ExecutorService batchExecutor;
     private final ExecutorService submitExecutor;
+    private final LongAdder entriesAppended = new LongAdder();
+    private final LongAdder writesAppended = new LongAdder();
     private volatile PartitionMap remoteMap;
     private final Partitioner configuredPartitioner;
 
@@ -339,6 +343,21 @@ public final class RatisNode implements ConsensusGroups, Closeable {
         return d == null ? -1 : d.getRaftLog().getLastCommittedIndex();
     }
 
+    /** Raft entries this node's partition leaders appended for client writes since start. */
+    public long entriesAppended() {
+        return entriesAppended.sum();
+    }
+
+    /** Client writes carried by those entries: writes per entry is how well group commit works. */
+    public long writesAppended() {
+        return writesAppended.sum();
+    }
+
+    void countAppended(int writes) {
+        entriesAppended.increment();
+        writesAppended.add(writes);
+    }
+
     /** Snapshots installed from a leader into this node's partition replicas since start. */
     public int snapshotInstalls() {
         int n = 0;
@@ -355,13 +374,17 @@ public final class RatisNode implements ConsensusGroups, Closeable {
     }
 
     @Override
-    public CompletableFuture<WriteResult> write(int partitionId, WriteCommand command) {
+    public List<CompletableFuture<WriteResult>> write(int partitionId, List<WriteCommand> commands) {
         if (!partitions.containsKey(partitionId)) {
-            return CompletableFuture.failedFuture(GridException.notLeader(partitionId,
-                leaderOf(partitionId).orElse(""), mapEpoch()));
+            GridException notLeader = GridException.notLeader(partitionId, leaderOf(partitionId).orElse(""), mapEpoch());
+            List<CompletableFuture<WriteResult>> failed = new ArrayList<>(commands.size());
+            for (int i = 0; i < commands.size(); i++) {
+                failed.add(CompletableFuture.failedFuture(notLeader));
+            }
+            return failed;
         }
         return batchers.computeIfAbsent(partitionId, p -> new PartitionWriteBatcher(p, this, config, clock,
-            batchExecutor)).submit(command);
+            batchExecutor)).submitAll(commands);
     }
 
     @Override
@@ -424,6 +447,26 @@ public final class RatisNode implements ConsensusGroups, Closeable {
             }
         }, submitExecutor).thenCompose(f -> f)
             .orTimeout(config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Appends {@code request} to its division's log on the calling thread. The public
+     * {@code submitClientRequestAsync} of the server first hops to the division's client thread and
+     * blocks the caller until that thread ran; the division itself (Ratis's {@code RaftServerImpl})
+     * implements the same asynchronous client protocol without the hop. Only the write path calls
+     * this, from callers that may block briefly on the division's lock.
+     */
+    CompletableFuture<RaftClientReply> submitDirect(RaftClientRequest request) {
+        RaftServer.Division d = division(request.getRaftGroupId());
+        if (!(d instanceof RaftClientAsynchronousProtocol direct)) {
+            return submit(request);
+        }
+        try {
+            return direct.submitClientRequestAsync(request)
+                .orTimeout(config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     @Override

@@ -9,6 +9,10 @@ import io.shardgrid.server.core.ports.ConsensusGroups;
 import io.shardgrid.server.core.ports.PartitionStore;
 import io.shardgrid.server.core.ports.WriteCommand;
 import io.shardgrid.server.core.ports.WriteResult;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -80,7 +84,43 @@ public final class GridService {
         if (!groups.isLeader(p)) {
             return CompletableFuture.failedFuture(notLeader(p));
         }
-        return groups.write(p, command);
+        return groups.write(p, List.of(command)).get(0);
+    }
+
+    /**
+     * Commits {@code commands} (one client message) with one call per partition, so that the writes
+     * of a message to one partition share a raft entry. Futures are in the order of
+     * {@code commands}; a command that fails validation or routing fails alone.
+     */
+    public List<CompletableFuture<WriteResult>> writeAll(List<WriteCommand> commands) {
+        List<CompletableFuture<WriteResult>> futures = new ArrayList<>(commands.size());
+        Map<Integer, List<Integer>> byPartition = new HashMap<>();
+        Partitioner current = partitioner.get();
+        for (int i = 0; i < commands.size(); i++) {
+            futures.add(null);
+            WriteCommand command = commands.get(i);
+            try {
+                validate(command);
+            } catch (RuntimeException e) {
+                futures.set(i, CompletableFuture.failedFuture(e));
+                continue;
+            }
+            byPartition.computeIfAbsent(current.partitionOf(command.key()), p -> new ArrayList<>()).add(i);
+        }
+        byPartition.forEach((p, indexes) -> {
+            if (!groups.isLeader(p)) {
+                CompletableFuture<WriteResult> failed = CompletableFuture.failedFuture(notLeader(p));
+                indexes.forEach(i -> futures.set(i, failed));
+                return;
+            }
+            List<WriteCommand> toPartition = new ArrayList<>(indexes.size());
+            indexes.forEach(i -> toPartition.add(commands.get(i)));
+            List<CompletableFuture<WriteResult>> results = groups.write(p, toPartition);
+            for (int k = 0; k < indexes.size(); k++) {
+                futures.set(indexes.get(k), results.get(k));
+            }
+        });
+        return futures;
     }
 
     private void validate(WriteCommand command) {

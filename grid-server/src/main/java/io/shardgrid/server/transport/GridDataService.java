@@ -30,6 +30,7 @@ import io.shardgrid.server.core.GridService;
 import io.shardgrid.server.core.ports.PartitionStore;
 import io.shardgrid.server.core.ports.WriteCommand;
 import io.shardgrid.server.core.ports.WriteResult;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
@@ -99,11 +100,16 @@ public final class GridDataService extends GridDataGrpc.GridDataImplBase {
         unary("multi_set", () -> {
             @SuppressWarnings("unchecked")
             CompletableFuture<SetResponse>[] parts = new CompletableFuture[request.getEntriesCount()];
+            List<WriteCommand> writes = new ArrayList<>(parts.length);
+            for (KeyValue kv : request.getEntriesList()) {
+                writes.add(WriteCommand.set(kv.getKey().toByteArray(), kv.getValue().toByteArray(), kv.getTtlMs()));
+            }
+            // One call, so entries to one partition share a raft entry.
+            List<CompletableFuture<WriteResult>> written = grid.writeAll(writes);
             for (int i = 0; i < parts.length; i++) {
-                KeyValue kv = request.getEntries(i);
-                SetRequest one = SetRequest.newBuilder().setHeader(request.getHeader()).setKey(kv.getKey())
-                    .setValue(kv.getValue()).setTtlMs(kv.getTtlMs()).build();
-                parts[i] = settle(() -> set(one), e -> SetResponse.newBuilder().setError(e).build());
+                CompletableFuture<WriteResult> w = written.get(i);
+                parts[i] = settle(() -> w.thenApply(GridDataService::setResponse),
+                    e -> SetResponse.newBuilder().setError(e).build());
             }
             return CompletableFuture.allOf(parts).thenApply(ignored -> {
                 MultiSetResponse.Builder b = MultiSetResponse.newBuilder();
@@ -130,38 +136,60 @@ public final class GridDataService extends GridDataGrpc.GridDataImplBase {
     }
 
     private CompletableFuture<SetResponse> set(SetRequest r) {
-        return grid.write(WriteCommand.set(r.getKey().toByteArray(), r.getValue().toByteArray(), r.getTtlMs()))
-            .thenApply(result -> {
-                requireOk(result);
-                return SetResponse.getDefaultInstance();
-            });
+        return grid.write(command(r)).thenApply(GridDataService::setResponse);
     }
 
     private CompletableFuture<DeleteResponse> delete(DeleteRequest r) {
-        return grid.write(WriteCommand.delete(r.getKey().toByteArray()))
-            .thenApply(result -> DeleteResponse.newBuilder().setDeleted(result.applied()).build());
+        return grid.write(command(r)).thenApply(GridDataService::deleteResponse);
     }
 
     private CompletableFuture<CompareAndSetResponse> compareAndSet(CompareAndSetRequest r) {
-        if (r.getExpectAbsent() && !r.getExpected().isEmpty()) {
-            throw GridException.invalidArgument("expected must be empty when expect_absent is set");
-        }
-        WriteCommand cas = WriteCommand.compareAndSet(r.getKey().toByteArray(), r.getExpected().toByteArray(),
-            r.getExpectAbsent(), r.getNewValue().toByteArray(), r.getTtlMs());
-        return grid.write(cas).thenApply(result -> {
-            if (result.status() != PartitionStore.CONDITION_FAILED) {
-                requireOk(result);
-            }
-            return CompareAndSetResponse.newBuilder().setSwapped(result.applied()).build();
-        });
+        return grid.write(command(r)).thenApply(GridDataService::compareAndSetResponse);
     }
 
     private CompletableFuture<IncrementResponse> increment(IncrementRequest r) {
-        return grid.write(WriteCommand.increment(r.getKey().toByteArray(), r.getDelta(), r.getTtlMs()))
-            .thenApply(result -> {
-                requireOk(result);
-                return IncrementResponse.newBuilder().setValue(result.number()).build();
-            });
+        return grid.write(command(r)).thenApply(GridDataService::incrementResponse);
+    }
+
+    private static WriteCommand command(SetRequest r) {
+        return WriteCommand.set(r.getKey().toByteArray(), r.getValue().toByteArray(), r.getTtlMs());
+    }
+
+    private static WriteCommand command(DeleteRequest r) {
+        return WriteCommand.delete(r.getKey().toByteArray());
+    }
+
+    private static WriteCommand command(CompareAndSetRequest r) {
+        if (r.getExpectAbsent() && !r.getExpected().isEmpty()) {
+            throw GridException.invalidArgument("expected must be empty when expect_absent is set");
+        }
+        return WriteCommand.compareAndSet(r.getKey().toByteArray(), r.getExpected().toByteArray(),
+            r.getExpectAbsent(), r.getNewValue().toByteArray(), r.getTtlMs());
+    }
+
+    private static WriteCommand command(IncrementRequest r) {
+        return WriteCommand.increment(r.getKey().toByteArray(), r.getDelta(), r.getTtlMs());
+    }
+
+    private static SetResponse setResponse(WriteResult result) {
+        requireOk(result);
+        return SetResponse.getDefaultInstance();
+    }
+
+    private static DeleteResponse deleteResponse(WriteResult result) {
+        return DeleteResponse.newBuilder().setDeleted(result.applied()).build();
+    }
+
+    private static CompareAndSetResponse compareAndSetResponse(WriteResult result) {
+        if (result.status() != PartitionStore.CONDITION_FAILED) {
+            requireOk(result);
+        }
+        return CompareAndSetResponse.newBuilder().setSwapped(result.applied()).build();
+    }
+
+    private static IncrementResponse incrementResponse(WriteResult result) {
+        requireOk(result);
+        return IncrementResponse.newBuilder().setValue(result.number()).build();
     }
 
     static void requireOk(WriteResult result) {
@@ -227,8 +255,28 @@ public final class GridDataService extends GridDataGrpc.GridDataImplBase {
             List<BatchOp> ops = request.getOpsList();
             @SuppressWarnings("unchecked")
             CompletableFuture<BatchResult>[] results = new CompletableFuture[ops.size()];
+            // Writes go to the core together, so those of one message to one partition share an entry.
+            List<WriteCommand> writes = new ArrayList<>();
+            List<Integer> writeSlots = new ArrayList<>();
             for (int i = 0; i < results.length; i++) {
-                results[i] = execute(ops.get(i));
+                BatchOp op = ops.get(i);
+                if (isWrite(op)) {
+                    try {
+                        writes.add(command(op));
+                        writeSlots.add(i);
+                    } catch (RuntimeException e) {
+                        results[i] = execute(op, CompletableFuture.failedFuture(e));
+                    }
+                } else {
+                    results[i] = execute(op, null);
+                }
+            }
+            if (!writes.isEmpty()) {
+                List<CompletableFuture<WriteResult>> written = grid.writeAll(writes);
+                for (int k = 0; k < written.size(); k++) {
+                    int i = writeSlots.get(k);
+                    results[i] = execute(ops.get(i), written.get(k));
+                }
             }
             CompletableFuture.allOf(results).whenComplete((ignored, error) -> {
                 BatchResponse.Builder b = BatchResponse.newBuilder();
@@ -245,7 +293,25 @@ public final class GridDataService extends GridDataGrpc.GridDataImplBase {
             });
         }
 
-        private CompletableFuture<BatchResult> execute(BatchOp op) {
+        private static boolean isWrite(BatchOp op) {
+            return switch (op.getOpCase()) {
+                case SET, DELETE, COMPARE_AND_SET, INCREMENT -> true;
+                case GET, OP_NOT_SET -> false;
+            };
+        }
+
+        private static WriteCommand command(BatchOp op) {
+            return switch (op.getOpCase()) {
+                case SET -> GridDataService.command(op.getSet());
+                case DELETE -> GridDataService.command(op.getDelete());
+                case COMPARE_AND_SET -> GridDataService.command(op.getCompareAndSet());
+                case INCREMENT -> GridDataService.command(op.getIncrement());
+                case GET, OP_NOT_SET -> throw new IllegalArgumentException("not a write: " + op.getOpCase());
+            };
+        }
+
+        /** The op's result; {@code written} is a write op's future from the core (null for reads). */
+        private CompletableFuture<BatchResult> execute(BatchOp op, CompletableFuture<WriteResult> written) {
             long id = op.getCorrelationId();
             long startNs = System.nanoTime();
             String name = op.getOpCase().name().toLowerCase();
@@ -253,19 +319,19 @@ public final class GridDataService extends GridDataGrpc.GridDataImplBase {
                 case GET -> settle(() -> get(op.getGet()).thenApply(r -> BatchResult.newBuilder()
                         .setCorrelationId(id).setGet(r).build()),
                     e -> BatchResult.newBuilder().setCorrelationId(id).setGet(GetResponse.newBuilder().setError(e)).build());
-                case SET -> settle(() -> set(op.getSet()).thenApply(r -> BatchResult.newBuilder()
-                        .setCorrelationId(id).setSet(r).build()),
+                case SET -> settle(() -> written.thenApply(w -> BatchResult.newBuilder()
+                        .setCorrelationId(id).setSet(setResponse(w)).build()),
                     e -> BatchResult.newBuilder().setCorrelationId(id).setSet(SetResponse.newBuilder().setError(e)).build());
-                case DELETE -> settle(() -> delete(op.getDelete()).thenApply(r -> BatchResult.newBuilder()
-                        .setCorrelationId(id).setDelete(r).build()),
+                case DELETE -> settle(() -> written.thenApply(w -> BatchResult.newBuilder()
+                        .setCorrelationId(id).setDelete(deleteResponse(w)).build()),
                     e -> BatchResult.newBuilder().setCorrelationId(id)
                         .setDelete(DeleteResponse.newBuilder().setError(e)).build());
-                case COMPARE_AND_SET -> settle(() -> compareAndSet(op.getCompareAndSet()).thenApply(r -> BatchResult
-                        .newBuilder().setCorrelationId(id).setCompareAndSet(r).build()),
+                case COMPARE_AND_SET -> settle(() -> written.thenApply(w -> BatchResult.newBuilder()
+                        .setCorrelationId(id).setCompareAndSet(compareAndSetResponse(w)).build()),
                     e -> BatchResult.newBuilder().setCorrelationId(id)
                         .setCompareAndSet(CompareAndSetResponse.newBuilder().setError(e)).build());
-                case INCREMENT -> settle(() -> increment(op.getIncrement()).thenApply(r -> BatchResult.newBuilder()
-                        .setCorrelationId(id).setIncrement(r).build()),
+                case INCREMENT -> settle(() -> written.thenApply(w -> BatchResult.newBuilder()
+                        .setCorrelationId(id).setIncrement(incrementResponse(w)).build()),
                     e -> BatchResult.newBuilder().setCorrelationId(id)
                         .setIncrement(IncrementResponse.newBuilder().setError(e)).build());
                 case OP_NOT_SET -> CompletableFuture.completedFuture(BatchResult.newBuilder().setCorrelationId(id)

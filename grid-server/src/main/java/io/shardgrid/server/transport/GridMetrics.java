@@ -1,6 +1,7 @@
 package io.shardgrid.server.transport;
 
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
@@ -44,6 +45,12 @@ public final class GridMetrics {
             node::commitIndex);
         perPartition(node, "shardgrid_raft_applied_index", "Raft index applied to this replica's store",
             node::appliedIndex);
+        CounterWithCallback.builder().name("shardgrid_write_entries_total")
+            .help("Raft entries appended for client writes by the partitions this node leads")
+            .callback(cb -> cb.call(node.entriesAppended())).register(registry);
+        CounterWithCallback.builder().name("shardgrid_write_ops_total")
+            .help("Client writes carried by those entries (writes per entry = this / entries)")
+            .callback(cb -> cb.call(node.writesAppended())).register(registry);
         GaugeWithCallback.builder().name("shardgrid_map_epoch").help("Partition map epoch this node knows")
             .callback(cb -> cb.call(node.mapEpoch())).register(registry);
     }

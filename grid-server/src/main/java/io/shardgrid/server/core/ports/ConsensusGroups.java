@@ -1,5 +1,6 @@
 package io.shardgrid.server.core.ports;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -18,11 +19,12 @@ public interface ConsensusGroups {
     Optional<String> leaderOf(int partitionId);
 
     /**
-     * Replicates {@code command} through the partition's raft log; completes with its result once
-     * applied on this (leader) node, or exceptionally with a {@code GridException}: NOT_LEADER,
-     * UNAVAILABLE, RESOURCE_EXHAUSTED (queue full) or DEADLINE_EXCEEDED.
+     * Replicates {@code commands} through the partition's raft log, in order, sharing entries as far
+     * as the batch limits allow. Each future completes with its write's result once applied on this
+     * (leader) node, or exceptionally with a {@code GridException}: NOT_LEADER, UNAVAILABLE,
+     * RESOURCE_EXHAUSTED (queue full) or DEADLINE_EXCEEDED.
      */
-    CompletableFuture<WriteResult> write(int partitionId, WriteCommand command);
+    List<CompletableFuture<WriteResult>> write(int partitionId, List<WriteCommand> commands);
 
     /**
      * Completes once every write acknowledged before this call is visible in the local store
