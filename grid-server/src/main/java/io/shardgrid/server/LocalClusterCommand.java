@@ -28,6 +28,9 @@ import picocli.CommandLine.Option;
 @Command(name = "local-cluster", mixinStandardHelpOptions = true,
     description = "Run a 3-node Shardgrid cluster on loopback until Ctrl-C.")
 public final class LocalClusterCommand implements Callable<Integer> {
+    /** Environment variable with extra JVM options for every node, split on white space. */
+    static final String NODE_JAVA_OPTS_ENV = "GRID_NODE_JAVA_OPTS";
+
     @Option(names = "--dir", description = "Data and log directory (default: ${DEFAULT-VALUE}).")
     Path dir = Path.of("local-cluster");
 
@@ -110,8 +113,13 @@ public final class LocalClusterCommand implements Callable<Integer> {
         List<String> cmd = new ArrayList<>(List.of(java,
             "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
             "-Djava.util.concurrent.ForkJoinPool.common.parallelism=4",
-            "-Xmx512m", "-XX:MaxDirectMemorySize=2g",
-            "-cp", System.getProperty("java.class.path"),
+            "-Xmx512m", "-XX:MaxDirectMemorySize=2g"));
+        // Extra JVM options for every node (profiling, GC, -Draft.* Ratis overrides).
+        String extra = System.getenv().getOrDefault(NODE_JAVA_OPTS_ENV, "").trim();
+        if (!extra.isEmpty()) {
+            cmd.addAll(List.of(extra.split("\\s+")));
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"),
             GridMain.class.getName(), "server",
             "--node-id", "node" + i,
             "--http-addr", "127.0.0.1:" + (8080 + i),

@@ -4,12 +4,15 @@ import io.shardgrid.server.config.Durability;
 import io.shardgrid.server.config.ServerConfig;
 import java.io.File;
 import java.util.List;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Ratis settings for many groups per server on a small box.
@@ -22,6 +25,7 @@ import org.apache.ratis.util.TimeDuration;
  * once after a restart.
  */
 public final class RatisTuning {
+    private static final Logger LOG = LoggerFactory.getLogger(RatisTuning.class);
     static final SizeInBytes APPENDER_BYTES = SizeInBytes.valueOf("1MB");
     static final SizeInBytes WRITE_BUFFER = SizeInBytes.valueOf(APPENDER_BYTES.getSize() + 8 + 1024 * 1024);
 
@@ -88,6 +92,20 @@ public final class RatisTuning {
         RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(1024, config.snapshotEveryEntries()));
         RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, true);
         RaftServerConfigKeys.Log.Appender.setSnapshotChunkSizeMax(p, SizeInBytes.valueOf("4MB"));
+        applyOverrides(p, System.getProperties());
         return p;
+    }
+
+    /**
+     * Any JVM system property named like a Ratis key ({@code -Draft.server.…=…}) overrides the
+     * setting above: how a single setting is measured without a rebuild (see bench/README).
+     */
+    static void applyOverrides(RaftProperties p, Properties system) {
+        for (String name : system.stringPropertyNames()) {
+            if (name.startsWith("raft.")) {
+                LOG.info("Ratis setting {} = {} (from a system property)", name, system.getProperty(name));
+                p.set(name, system.getProperty(name));
+            }
+        }
     }
 }
