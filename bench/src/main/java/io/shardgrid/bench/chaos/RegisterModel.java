@@ -62,6 +62,21 @@ final class RegisterModel {
         };
     }
 
+    /**
+     * Whether every state {@code op}'s answer fits is left unchanged by it: an answered read, a CAS
+     * answered "not swapped", a delete answered "was absent".
+     */
+    static boolean onlyObserves(Operation op) {
+        if (op.outcome() != Outcome.OK) {
+            return false;
+        }
+        return switch (op.kind()) {
+            case GET -> true;
+            case CAS, DELETE -> Boolean.FALSE.equals(op.applied());
+            case SET, INCREMENT -> false;
+        };
+    }
+
     private static boolean matches(String state, Operation cas) {
         return cas.expected() == null ? state == null : cas.expected().equals(state);
     }

@@ -27,11 +27,18 @@ import java.util.Set;
  * one last of all is the same as it never having happened, since nothing after it observes the
  * register. The search therefore succeeds once every answered operation is placed.
  *
- * One pruning beyond Porcupine: a placement that leaves the register as it was (a read, a CAS that
- * did not swap, ...) is committed. If any order completes from a configuration in which such an
- * operation may go next, an order that places it first completes as well (it sees the same value and
- * moving it earlier breaks no real-time edge, because it started before every unplaced operation
- * finished). So when the search backs out of a committed placement it backs out of its parent too.
+ * The calls that may go next are tried in two passes: answered operations first, then UNKNOWN ones,
+ * which stay candidates for the rest of the history and seldom have to go early. Backing out of a
+ * placement resumes the pass that made it.
+ *
+ * One pruning beyond Porcupine: placing an operation that only observes (a read, a CAS answered "not
+ * swapped", a delete answered "was absent": wherever such an answer fits, the register is left as it
+ * was) is committed. If any order completes from a configuration in which such an operation may go
+ * next, an order that places it first completes as well: it fits the current value, the operations
+ * after it see the values they saw before, and moving it earlier breaks no real-time edge, because it
+ * started before every unplaced operation finished. So when the search backs out of a committed
+ * placement it backs out of its parent too. (A write that merely leaves the value unchanged here,
+ * such as setting the value the register holds, is not committed: later it may change the value.)
  */
 final class WglSearch {
     private static final int TIME_CHECK_MASK = 1023;
@@ -76,7 +83,6 @@ final class WglSearch {
             int callsFirst = Boolean.compare(a >= n, b >= n);
             return callsFirst != 0 ? callsFirst : Integer.compare(a, b);
         });
-        answeredCallsFirst(order, n);
         head = 2 * n;
         entryOp = new int[2 * n];
         isCall = new boolean[2 * n];
@@ -105,38 +111,6 @@ final class WglSearch {
         intern(null);
     }
 
-    /**
-     * Within each run of calls not separated by a return, puts answered operations before UNKNOWN ones.
-     * Any order within such a run leaves the sets of operations that may go next unchanged; this one
-     * tries the operations that must be placed before those that seldom have to be placed early.
-     */
-    private void answeredCallsFirst(Integer[] order, int n) {
-        int start = 0;
-        while (start < order.length) {
-            if (order[start] >= n) {
-                start++;
-                continue;
-            }
-            int end = start;
-            while (end < order.length && order[end] < n) {
-                end++;
-            }
-            List<Integer> unknown = new ArrayList<>();
-            int to = start;
-            for (int p = start; p < end; p++) {
-                if (ops[order[p]].outcome() == Outcome.OK) {
-                    order[to++] = order[p];
-                } else {
-                    unknown.add(order[p]);
-                }
-            }
-            for (Integer e : unknown) {
-                order[to++] = e;
-            }
-            start = end;
-        }
-    }
-
     private long timeOf(int entry, int n) {
         return entry < n ? ops[entry].invokeNs() : ops[entry - n].completeNs();
     }
@@ -159,6 +133,7 @@ final class WglSearch {
         }
         int state = 0;
         int entry = next[head];
+        boolean unknownPass = false;
         long steps = 0;
         while (definiteLeft > 0) {
             steps++;
@@ -173,14 +148,14 @@ final class WglSearch {
                 int i = entryOp[entry];
                 Operation op = ops[i];
                 String value = states.get(state);
-                if (RegisterModel.allows(value, op)) {
+                if ((op.outcome() == Outcome.UNKNOWN) == unknownPass && RegisterModel.allows(value, op)) {
                     int after = intern(RegisterModel.apply(value, op));
                     placed[i >>> 6] |= 1L << i;
                     placedHash ^= mix(i);
                     if (memo.add(new Memo(placed.clone(), after, placedHash))) {
                         stackEntry[depth] = entry;
                         stackState[depth] = state;
-                        stackCommitted[depth] = after == state;
+                        stackCommitted[depth] = RegisterModel.onlyObserves(op);
                         depth++;
                         state = after;
                         lift(entry);
@@ -188,12 +163,16 @@ final class WglSearch {
                             definiteLeft--;
                         }
                         entry = next[head];
+                        unknownPass = false;
                         continue;
                     }
                     placed[i >>> 6] &= ~(1L << i);
                     placedHash ^= mix(i);
                 }
                 entry = next[entry];
+            } else if (!unknownPass) {
+                unknownPass = true;
+                entry = next[head];
             } else {
                 if (depth > bestDepth) {
                     noteDeadEnd(depth, stackEntry, state, entry);
@@ -217,6 +196,7 @@ final class WglSearch {
                     }
                 } while (committed);
                 entry = next[undone];
+                unknownPass = ops[entryOp[undone]].outcome() == Outcome.UNKNOWN;
             }
         }
         return new KeyResult(key, Verdict.LINEARIZABLE, n, steps, System.nanoTime() - startNs, List.of(), null, "");
