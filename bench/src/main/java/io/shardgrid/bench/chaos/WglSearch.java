@@ -29,7 +29,9 @@ import java.util.Set;
  *
  * The calls that may go next are tried in two passes: answered operations first, then UNKNOWN ones,
  * which stay candidates for the rest of the history and seldom have to go early. Backing out of a
- * placement resumes the pass that made it.
+ * placement resumes the pass that made it. An UNKNOWN operation that would leave the register as it
+ * is (setting the value it holds, a CAS that would not match) is not placed: any order that places it
+ * there still works with it moved to the very end, where it answers nothing to nobody.
  *
  * One pruning beyond Porcupine: placing an operation that only observes (a read, a CAS answered "not
  * swapped", a delete answered "was absent": wherever such an answer fits, the register is left as it
@@ -150,6 +152,11 @@ final class WglSearch {
                 String value = states.get(state);
                 if ((op.outcome() == Outcome.UNKNOWN) == unknownPass && RegisterModel.allows(value, op)) {
                     int after = intern(RegisterModel.apply(value, op));
+                    if (unknownPass && after == state) {
+                        // an UNKNOWN op that changes nothing here can as well go last; never place it now
+                        entry = next[entry];
+                        continue;
+                    }
                     placed[i >>> 6] |= 1L << i;
                     placedHash ^= mix(i);
                     if (memo.add(new Memo(placed.clone(), after, placedHash))) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.shardgrid.bench.chaos.Operation.Outcome;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -23,7 +24,7 @@ class LinearizabilityHistoryTest {
         int clients = 4;
         ExecutorService pool = Executors.newFixedThreadPool(clients);
         try {
-            List<Future<?>> done = new java.util.ArrayList<>();
+            List<Future<?>> done = new ArrayList<>();
             for (int c = 0; c < clients; c++) {
                 int client = c;
                 done.add(pool.submit(() -> {

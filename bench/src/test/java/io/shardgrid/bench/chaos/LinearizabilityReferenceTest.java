@@ -7,6 +7,7 @@ import io.shardgrid.bench.chaos.Operation.Outcome;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -64,9 +65,9 @@ class LinearizabilityReferenceTest {
     void agreesWithTheDefinitionOnSmallRandomHistories() {
         LinearizabilityChecker checker = new LinearizabilityChecker();
         int violations = 0;
-        for (long seed = 0; seed < 3000; seed++) {
-            List<Operation> ops = LinearizabilityPropertyTest.generate(seed, 1, 12, 3, 6, 0.15);
-            java.util.Random random = new java.util.Random(seed);
+        for (long seed = 0; seed < 2000; seed++) {
+            List<Operation> ops = LinearizabilityPropertyTest.generate(seed, 1, 12, 3, 6, 0.25);
+            Random random = new Random(seed);
             if (random.nextBoolean()) {
                 // scramble some answers so that about half the histories are wrong
                 for (int i = 0; i < ops.size(); i++) {
@@ -81,6 +82,6 @@ class LinearizabilityReferenceTest {
             assertThat(report.linearizable()).as("seed %d: %s%n%s", seed, report.toText(), ops).isEqualTo(expected);
             violations += expected ? 0 : 1;
         }
-        assertThat(violations).isGreaterThan(300);
+        assertThat(violations).isGreaterThan(200);
     }
 }
