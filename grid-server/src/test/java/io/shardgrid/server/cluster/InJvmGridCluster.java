@@ -9,7 +9,6 @@ import io.shardgrid.server.config.PlacementSettings;
 import io.shardgrid.server.config.ServerConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,7 +21,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * N real Shardgrid nodes in this JVM on free loopback ports, each with its own data directory:
+ * N real Shardgrid nodes in this JVM on loopback ports from {@link TestPorts}, each with its own data directory:
  * start, stop, restart and close them, wait for leaders and readiness, and dump every node's view
  * when a test fails.
  */
@@ -42,9 +41,14 @@ public final class InJvmGridCluster implements AutoCloseable {
         this.base = ServerConfig.defaults().withCluster(partitions, 3, snapshotEveryEntries, 16 * 1024, "test-token")
             .withDurability(durability);
         for (int i = 1; i <= nodes; i++) {
-            configs.add(base.withNode("n" + i, "127.0.0.1:" + freePort(), "127.0.0.1:" + freePort(),
-                "127.0.0.1:" + freePort(), root.resolve("n" + i)));
+            configs.add(onFreshPorts(base, i));
         }
+    }
+
+    /** Node {@code i}'s config on ports no other test uses, with its own data directory. */
+    private ServerConfig onFreshPorts(ServerConfig config, int i) {
+        return config.withNode("n" + i, TestPorts.nextLoopbackAddress(), TestPorts.nextLoopbackAddress(),
+            TestPorts.nextLoopbackAddress(), root.resolve("n" + i));
     }
 
     /** Uses {@code settings} for placement on every node (call before {@link #start()}). */
@@ -57,8 +61,7 @@ public final class InJvmGridCluster implements AutoCloseable {
     /** Starts one more node that joins through node 1; returns its number. */
     public int addNode() {
         int i = configs.size() + 1;
-        configs.add(base.withNode("n" + i, "127.0.0.1:" + freePort(), "127.0.0.1:" + freePort(),
-            "127.0.0.1:" + freePort(), root.resolve("n" + i)));
+        configs.add(onFreshPorts(base, i));
         start(i, false, configs.get(0).httpAddress());
         return i;
     }
@@ -178,12 +181,4 @@ public final class InJvmGridCluster implements AutoCloseable {
         }
     }
 
-    static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }
