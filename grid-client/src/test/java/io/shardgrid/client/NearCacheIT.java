@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.shardgrid.server.cluster.InJvmGridCluster;
+import io.shardgrid.server.cluster.WorkerThreads;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -97,7 +98,7 @@ class NearCacheIT {
         }
         threads.forEach(Thread::start);
         for (Thread t : threads) {
-            t.join(120_000);
+            WorkerThreads.awaitEnd(t, Duration.ofSeconds(120));
         }
         assertThat(failures).isEmpty();
         assertThat(cached.nearCacheStats().hits()).as("repeated reads are served locally").isPositive();

@@ -188,7 +188,7 @@ class ClusterIT {
         int before = acknowledged.size();
         await().atMost(Duration.ofSeconds(60)).until(() -> acknowledged.size() > before + 100);
         stop.set(true);
-        writer.join(60_000);
+        WorkerThreads.awaitEnd(writer, Duration.ofSeconds(60));
         try (TestRoutingClient reader = new TestRoutingClient(survivors)) {
             reader.refreshMap();
             for (String key : acknowledged) {
