@@ -43,7 +43,11 @@ public final class InJvmGridCluster implements AutoCloseable {
     static {
         // Ratis calls System.exit when, for one, its gRPC server cannot bind its port: in a test
         // that must fail the test (or be retried), not end the JVM with every other test in it.
+        // Loading ExitUtils also installs Ratis's JVM-wide handler that terminates on any uncaught
+        // exception; put back the one before, so other threads' failures behave as they did.
+        Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
         ExitUtils.disableSystemExit();
+        Thread.setDefaultUncaughtExceptionHandler(previous);
     }
 
     public InJvmGridCluster(Path root, int nodes, int partitions, long snapshotEveryEntries) {
@@ -221,8 +225,8 @@ public final class InJvmGridCluster implements AutoCloseable {
     }
 
     /**
-     * Stops every running node, then fails if Ratis tried to terminate the JVM meanwhile: with
-     * {@link ExitUtils#disableSystemExit()} that only throws in the Ratis thread that asked.
+     * Stops every running node, then fails if Ratis tried to terminate the JVM meanwhile (a failed
+     * start aside): with {@link ExitUtils#disableSystemExit()} that only throws in the thread that asked.
      */
     @Override
     public void close() {

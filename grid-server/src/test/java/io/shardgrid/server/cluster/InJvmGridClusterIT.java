@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.function.Function;
 import org.apache.ratis.util.ExitUtils;
 import org.junit.jupiter.api.AfterEach;
@@ -66,6 +67,19 @@ class InJvmGridClusterIT {
         cluster.restart(1);
         cluster.awaitReady();
         assertThat(cluster.awaitLeader(0)).isEqualTo(1);
+    }
+
+    @Test
+    void anUncaughtExceptionInAnotherThreadIsLeftToTheJvmsHandlerNotRatis() throws InterruptedException {
+        cluster = new InJvmGridCluster(dir, 1, 2, 20_000);
+        Thread.UncaughtExceptionHandler handler = Thread.getDefaultUncaughtExceptionHandler();
+        assertThat(handler == null ? "none" : handler.getClass().getName()).doesNotStartWith("org.apache.ratis");
+        Thread t = new Thread(() -> {
+            throw new IllegalStateException("thrown on purpose by this test");
+        }, "thrower");
+        t.start();
+        WorkerThreads.awaitEnd(t, Duration.ofSeconds(30));
+        assertThat(ExitUtils.isTerminated()).isFalse();
     }
 
     private static Function<ServerConfig, String> address(String port) {
