@@ -8,6 +8,7 @@ import io.shardgrid.client.cli.GridCli;
 import io.shardgrid.common.error.GridErrorCode;
 import io.shardgrid.common.error.GridException;
 import io.shardgrid.server.cluster.InJvmGridCluster;
+import io.shardgrid.server.cluster.WorkerThreads;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -145,7 +146,7 @@ class GridClientIT {
         await().atMost(Duration.ofSeconds(60)).until(() -> sequence.get() > before + 500);
         stop.set(true);
         for (Thread t : workers) {
-            t.join(30_000);
+            WorkerThreads.awaitEnd(t, Duration.ofSeconds(30));
         }
         assertThat(errors).isEmpty();
         List<byte[]> keys = acknowledged.keySet().stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
@@ -182,7 +183,7 @@ class GridClientIT {
         await().atMost(Duration.ofSeconds(30)).until(() -> client.partitionMap().epoch() > epoch
             && client.partitionMap().nodes().containsKey("n4"));
         stop.set(true);
-        load.join(30_000);
+        WorkerThreads.awaitEnd(load, Duration.ofSeconds(30));
         assertThat(errors).isEmpty();
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.shardgrid.server.cluster.InJvmGridCluster;
+import io.shardgrid.server.cluster.WorkerThreads;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -97,7 +98,7 @@ class NearCacheIT {
         }
         threads.forEach(Thread::start);
         for (Thread t : threads) {
-            t.join(120_000);
+            WorkerThreads.awaitEnd(t, Duration.ofSeconds(120));
         }
         assertThat(failures).isEmpty();
         assertThat(cached.nearCacheStats().hits()).as("repeated reads are served locally").isPositive();
@@ -115,7 +116,7 @@ class NearCacheIT {
             cluster.node(leader).membership().transferLeadership(partition, "n" + (leader % 3 + 1));
             return true;
         });
-        await().atMost(Duration.ofSeconds(5)).until(() -> cached.nearCacheStats().partitionDrops() > dropsBefore);
+        await().atMost(Duration.ofSeconds(30)).until(() -> cached.nearCacheStats().partitionDrops() > dropsBefore);
 
         awaitServedLocally(key, "before");
         writer.sync().set(key, "after", Duration.ZERO);
@@ -131,7 +132,7 @@ class NearCacheIT {
         int partition = cached.partitionMap().partitioner().partitionOf(key.getBytes(StandardCharsets.UTF_8));
         int follower = (cluster.awaitLeader(partition) % 3) + 1;
         cluster.stop(follower);
-        await().atMost(Duration.ofSeconds(5)).until(() -> {
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
             long misses = cached.nearCacheStats().misses();
             cached.sync().get(key);
             return cached.nearCacheStats().misses() > misses;
@@ -146,7 +147,7 @@ class NearCacheIT {
 
     /** Reads until {@code key} is answered locally with {@code expected}. */
     private void awaitServedLocally(String key, String expected) {
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> {
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).until(() -> {
             long hits = cached.nearCacheStats().hits();
             Optional<String> value = cached.sync().get(key);
             assertThat(value).as(key).contains(expected);

@@ -79,7 +79,7 @@ class PlacementIT {
         assertThat(admin("nodes")).containsPattern("n4\\s+draining");
 
         assertThat(admin("remove", "n4")).contains("n4 removed");
-        await().atMost(Duration.ofSeconds(10)).until(() -> !latestMap().nodes().containsKey("n4"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> !latestMap().nodes().containsKey("n4"));
     }
 
     @Test
@@ -114,7 +114,7 @@ class PlacementIT {
         int leader = cluster.awaitLeader(0);
         String target = "n" + (leader % 3 + 1);
         assertThat(admin("transfer-leader", "0", "--to", target)).contains("transfer-leader");
-        await().atMost(Duration.ofSeconds(10)).until(() -> cluster.node(leader % 3 + 1).raft().isLeader(0));
+        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.node(leader % 3 + 1).raft().isLeader(0));
 
         Run unknown = run("move", "0", "--from", "n1", "--to", "n9");
         assertThat(unknown.code()).isEqualTo(2);

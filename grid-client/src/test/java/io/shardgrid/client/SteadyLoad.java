@@ -1,6 +1,8 @@
 package io.shardgrid.client;
 
+import io.shardgrid.server.cluster.WorkerThreads;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -103,7 +105,7 @@ final class SteadyLoad implements AutoCloseable {
     void stop() throws InterruptedException {
         stopped.set(true);
         for (Thread t : workers) {
-            t.join(60_000);
+            WorkerThreads.awaitEnd(t, Duration.ofSeconds(60));
         }
     }
 

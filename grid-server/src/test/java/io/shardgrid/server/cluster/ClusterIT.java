@@ -76,7 +76,7 @@ class ClusterIT {
         assertThat(client.get("never-written")).isEmpty();
         // Every replica applied every write: stale reads on each node see them all.
         for (String address : cluster.grpcAddresses()) {
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                 for (int i = 0; i < 400; i += 37) {
                     assertThat(client.staleGet(address, "key-" + i)).contains("value-" + i);
                 }
@@ -147,9 +147,9 @@ class ClusterIT {
         client.set("short", "lived", 300);
         client.set("long", "lived", 0);
         for (String address : cluster.grpcAddresses()) {
-            await().atMost(Duration.ofSeconds(10)).until(() -> client.staleGet(address, "long").isPresent());
+            await().atMost(Duration.ofSeconds(30)).until(() -> client.staleGet(address, "long").isPresent());
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> client.get("short").isEmpty());
+        await().atMost(Duration.ofSeconds(30)).until(() -> client.get("short").isEmpty());
         for (String address : cluster.grpcAddresses()) {
             assertThat(client.staleGet(address, "short")).isEmpty();
             assertThat(client.staleGet(address, "long")).contains("lived");
@@ -188,7 +188,7 @@ class ClusterIT {
         int before = acknowledged.size();
         await().atMost(Duration.ofSeconds(60)).until(() -> acknowledged.size() > before + 100);
         stop.set(true);
-        writer.join(60_000);
+        WorkerThreads.awaitEnd(writer, Duration.ofSeconds(60));
         try (TestRoutingClient reader = new TestRoutingClient(survivors)) {
             reader.refreshMap();
             for (String key : acknowledged) {
@@ -266,7 +266,7 @@ class ClusterIT {
         assertThat(client.get("via4")).contains("yes");
         // The listener follows later map changes too.
         long epoch = cluster.node(1).membership().update(m -> m.withNode(m.nodes().get("n4"))).epoch();
-        await().atMost(Duration.ofSeconds(10)).until(() -> cluster.node(4).raft().mapEpoch() == epoch);
+        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.node(4).raft().mapEpoch() == epoch);
     }
 
     /** Stops every node, starts each again from its directory, and reconnects the client. */

@@ -9,29 +9,46 @@ import io.shardgrid.server.config.PlacementSettings;
 import io.shardgrid.server.config.ServerConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.apache.ratis.util.ExitUtils;
 
 /**
- * N real Shardgrid nodes in this JVM on free loopback ports, each with its own data directory:
- * start, stop, restart and close them, wait for leaders and readiness, and dump every node's view
- * when a test fails.
+ * N real Shardgrid nodes in this JVM on loopback ports from {@link TestPorts}, each with its own
+ * data directory: start, stop, restart and close them, wait for leaders and readiness, and dump
+ * every node's view when a test fails. Ratis may not end the JVM while one is loaded: a port taken
+ * on a node's first start is retried on fresh ports, other failures fail the test that met them.
  */
 public final class InJvmGridCluster implements AutoCloseable {
     private final Path root;
     private ServerConfig base;
     private final List<ServerConfig> configs = new ArrayList<>();
     private final Map<Integer, GridNode> running = new TreeMap<>();
+    private final Set<Integer> everStarted = new HashSet<>();
     private final HttpClient http = HttpClient.newHttpClient();
+
+    static {
+        // Ratis calls System.exit when, for one, its gRPC server cannot bind its port: in a test
+        // that must fail the test (or be retried), not end the JVM with every other test in it.
+        // Loading ExitUtils also installs Ratis's JVM-wide handler that terminates on any uncaught
+        // exception; put back the one before, so other threads' failures behave as they did.
+        Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
+        ExitUtils.disableSystemExit();
+        Thread.setDefaultUncaughtExceptionHandler(previous);
+    }
 
     public InJvmGridCluster(Path root, int nodes, int partitions, long snapshotEveryEntries) {
         this(root, nodes, partitions, snapshotEveryEntries, Durability.SYNC);
@@ -42,9 +59,14 @@ public final class InJvmGridCluster implements AutoCloseable {
         this.base = ServerConfig.defaults().withCluster(partitions, 3, snapshotEveryEntries, 16 * 1024, "test-token")
             .withDurability(durability);
         for (int i = 1; i <= nodes; i++) {
-            configs.add(base.withNode("n" + i, "127.0.0.1:" + freePort(), "127.0.0.1:" + freePort(),
-                "127.0.0.1:" + freePort(), root.resolve("n" + i)));
+            configs.add(onFreshPorts(base, i));
         }
+    }
+
+    /** Node {@code i}'s config on ports no other test uses, with its own data directory. */
+    private ServerConfig onFreshPorts(ServerConfig config, int i) {
+        return config.withNode("n" + i, TestPorts.nextLoopbackAddress(), TestPorts.nextLoopbackAddress(),
+            TestPorts.nextLoopbackAddress(), root.resolve("n" + i));
     }
 
     /** Uses {@code settings} for placement on every node (call before {@link #start()}). */
@@ -57,8 +79,7 @@ public final class InJvmGridCluster implements AutoCloseable {
     /** Starts one more node that joins through node 1; returns its number. */
     public int addNode() {
         int i = configs.size() + 1;
-        configs.add(base.withNode("n" + i, "127.0.0.1:" + freePort(), "127.0.0.1:" + freePort(),
-            "127.0.0.1:" + freePort(), root.resolve("n" + i)));
+        configs.add(onFreshPorts(base, i));
         start(i, false, configs.get(0).httpAddress());
         return i;
     }
@@ -73,14 +94,50 @@ public final class InJvmGridCluster implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Starts node {@code i}. A node's first start that fails to bind one of its ports is retried
+     * once on fresh ports and an empty data directory (nothing refers to its addresses yet); any
+     * other failure, and a bind failure on restart, throws {@link NodeStartException}.
+     */
     public GridNode start(int i, boolean bootstrap, String join) {
+        boolean firstStart = !everStarted.contains(i);
         try {
-            GridNode node = new GridNode(configs.get(i - 1).withMembership(bootstrap, join)).start();
-            running.put(i, node);
-            return node;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            return startOnce(i, bootstrap, join);
+        } catch (NodeStartException e) {
+            if (!firstStart || !e.bindFailure()) {
+                throw e;
+            }
+            System.err.println(e.getMessage() + "; starting n" + i + " again on fresh ports");
+            deleteRecursively(config(i).dataDir());
+            configs.set(i - 1, onFreshPorts(config(i), i));
+            return startOnce(i, bootstrap, join);
         }
+    }
+
+    private GridNode startOnce(int i, boolean bootstrap, String join) {
+        ServerConfig config = configs.get(i - 1).withMembership(bootstrap, join);
+        GridNode node = null;
+        try {
+            node = new GridNode(config);
+            node.start();
+        } catch (IOException | RuntimeException e) {
+            // The Ratis terminate behind a failed bind is handled here, so close() does not report it.
+            if (ExitUtils.getFirstExitException() != null && causes(e, ExitUtils.ExitException.class)) {
+                ExitUtils.clear();
+            }
+            if (node != null) {
+                try {
+                    node.close();
+                } catch (IOException | RuntimeException closing) {
+                    e.addSuppressed(closing);
+                }
+            }
+            throw new NodeStartException("n" + i + " (http " + config.httpAddress() + ", grpc "
+                + config.grpcAddress() + ", raft " + config.raftAddress() + ") failed to start: " + e, e);
+        }
+        everStarted.add(i);
+        running.put(i, node);
+        return node;
     }
 
     /** Restarts node {@code i} from its data directory (no bootstrap, no join). */
@@ -167,6 +224,10 @@ public final class InJvmGridCluster implements AutoCloseable {
         return b.toString();
     }
 
+    /**
+     * Stops every running node, then fails if Ratis tried to terminate the JVM meanwhile (a failed
+     * start aside): with {@link ExitUtils#disableSystemExit()} that only throws in the thread that asked.
+     */
     @Override
     public void close() {
         for (int i : List.copyOf(running.keySet())) {
@@ -176,14 +237,32 @@ public final class InJvmGridCluster implements AutoCloseable {
                 System.err.println("stopping n" + i + " failed: " + e);
             }
         }
+        ExitUtils.ExitException exit = ExitUtils.getFirstExitException();
+        if (exit != null) {
+            ExitUtils.clear();
+            throw new AssertionError("Ratis tried to terminate the JVM during this test: " + exit.getMessage(), exit);
+        }
     }
 
-    static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
+    static boolean causes(Throwable e, Class<? extends Throwable> kind) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (kind.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new UncheckedIOException("cannot clear " + dir, e);
         }
     }
 }

@@ -45,13 +45,13 @@ class ProcessClusterIT {
     @Test
     void killingANodeWithSigkillAndRestartingItLosesNoAcknowledgedWrite() throws Exception {
         for (int i = 1; i <= 3; i++) {
-            http[i] = InJvmGridCluster.freePort();
+            http[i] = TestPorts.next();
         }
         for (int i = 1; i <= 3; i++) {
             List<String> args = new ArrayList<>(List.of("-node_id", "node" + i,
                 "-http_addr", "127.0.0.1:" + http[i],
-                "--grpc-addr", "127.0.0.1:" + InJvmGridCluster.freePort(),
-                "-raft_addr", "127.0.0.1:" + InJvmGridCluster.freePort(),
+                "--grpc-addr", TestPorts.nextLoopbackAddress(),
+                "-raft_addr", TestPorts.nextLoopbackAddress(),
                 "-raft_dir", dir.resolve("raft_node" + i).toString(),
                 "--partitions", "8", "--memory", "64m"));
             if (i == 1) {
