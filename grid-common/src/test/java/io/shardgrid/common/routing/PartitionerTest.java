@@ -69,7 +69,8 @@ class PartitionerTest {
 
     /** Byte arrays of 1 to {@code maxLength} bytes, any byte values; shown as numbers in a failure report. */
     private static Gen<byte[]> keys(int maxLength) {
-        return Generate.byteArrays(integers().between(1, maxLength), Generate.bytes(Byte.MIN_VALUE, Byte.MAX_VALUE, (byte) 0));
+        return Generate.byteArrays(integers().between(1, maxLength),
+            Generate.bytes(Byte.MIN_VALUE, Byte.MAX_VALUE, (byte) 0));
     }
 
     @Test

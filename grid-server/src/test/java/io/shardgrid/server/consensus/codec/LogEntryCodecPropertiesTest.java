@@ -31,6 +31,8 @@ import org.quicktheories.generators.Generate;
 class LogEntryCodecPropertiesTest {
     private static final long YEAR_2100_MS = 4_102_444_800_000L;
     private static final int EXAMPLES = 1_000;
+    /** Shrink attempts after a failure: QuickTheories' default, 100 per example, took ~40 s here. */
+    private static final int SHRINK_CYCLES = 10_000;
 
     private static Gen<List<ModelOp>> ops() {
         return lists().of(ModelOp.gen()).ofSizeBetween(0, 40);
@@ -46,21 +48,21 @@ class LogEntryCodecPropertiesTest {
 
     @Test
     void encodeThenDecodeYieldsTheSameOps() {
-        qt().withExamples(EXAMPLES)
+        qt().withExamples(EXAMPLES).withShrinkCycles(SHRINK_CYCLES)
             .forAll(ops(), leaderTimes(), integers().between(0, 7), booleans().all())
             .checkAssert(LogEntryCodecPropertiesTest::checkRoundTrip);
     }
 
     @Test
     void everyTruncationIsRejectedWithoutReadingPastTheEnd() {
-        qt().withExamples(EXAMPLES)
+        qt().withExamples(EXAMPLES).withShrinkCycles(SHRINK_CYCLES)
             .forAll(ops(), leaderTimes(), integers().between(0, 100_000))
             .checkAssert(LogEntryCodecPropertiesTest::checkTruncationRejected);
     }
 
     @Test
     void corruptedBytesAreRejectedOrReadStrictlyInBounds() {
-        qt().withExamples(EXAMPLES)
+        qt().withExamples(EXAMPLES).withShrinkCycles(SHRINK_CYCLES)
             .forAll(ops(), lists().of(integers().between(0, 100_000)).ofSizeBetween(1, 4), lists().of(anyByte()).ofSize(4))
             .checkAssert(LogEntryCodecPropertiesTest::checkCorruptionContained);
     }
@@ -68,7 +70,7 @@ class LogEntryCodecPropertiesTest {
     @Test
     void anyVersionButTheCurrentIsRejected() {
         // The current version one time in ten, so the accepting branch runs on every seed.
-        qt().withExamples(EXAMPLES)
+        qt().withExamples(EXAMPLES).withShrinkCycles(SHRINK_CYCLES)
             .forAll(ops(), anyByte().mix(Generate.constant((byte) LogEntryDescriptor.VERSION), 10))
             .checkAssert(LogEntryCodecPropertiesTest::checkOnlyCurrentVersionAccepted);
     }
