@@ -5,26 +5,41 @@ import static io.shardgrid.server.core.ports.PartitionStore.FULL;
 import static io.shardgrid.server.core.ports.PartitionStore.OK;
 import static io.shardgrid.server.core.ports.PartitionStore.WRONG_TYPE;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.booleans;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.lists;
+import static org.quicktheories.generators.SourceDSL.longs;
+import static org.quicktheories.generators.SourceDSL.strings;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.statistics.Statistics;
-import net.jqwik.api.Tuple;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.api.Pair;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 
-/** Random operation sequences against a {@link HashMap} model with expiry, compared after every step. */
+/**
+ * Random operation sequences against a {@link HashMap} model with expiry, compared after every step: a
+ * QuickTheories property of 300 examples, each a sequence of 1–120 ops, half of them under a budget small
+ * enough that writes get {@code FULL}. The run fails unless some example saw a write refused as {@code FULL}
+ * and some example incremented a non-integer. Shrinking stops after 1,000 attempts: QuickTheories keeps every
+ * falsifying sequence it shrinks through, and its default (100 per example) ran out of heap here.
+ *
+ * <p>A failing example prints the shrunk op sequence (long values abbreviated) and {@code Seed was N}. To
+ * replay it, run the test with that seed, {@code mvn -B -pl grid-server -am test -Dtest=StoreModelPropertyTest
+ * -Dsurefire.failIfNoSpecifiedTests=false -DQT_SEED=N}, or put {@code .withFixedSeed(N)} after {@code qt()}
+ * while debugging; then keep the shrunk sequence as an example {@code @Test} calling {@link #run} (a seed means
+ * something else once a generator changes).
+ */
 class StoreModelPropertyTest {
     private static final int KEY_COUNT = 16;
     private static final String[] KEYS = new String[KEY_COUNT];
@@ -38,6 +53,17 @@ class StoreModelPropertyTest {
     enum Kind { SET, GET, DELETE, CAS, INCREMENT, ADVANCE_TIME, SWEEP, SNAPSHOT, CLEAR, EVICT }
 
     record Op(Kind kind, int key, String value, long ttlMs, long amount, boolean flag) {
+        @Override
+        public String toString() {
+            String shown = value.length() <= 40 ? '"' + value + '"'
+                : '"' + value.substring(0, 12) + "…\" (" + value.length() + " chars)";
+            return kind + "(key=" + key + ", value=" + shown + ", ttlMs=" + ttlMs + ", amount=" + amount
+                + ", flag=" + flag + ")";
+        }
+    }
+
+    /** What one run saw, for the coverage check over all examples. */
+    record Outcome(boolean sawFull, boolean sawWrongType) {
     }
 
     record Entry(String value, long expireAtMs) {
@@ -46,9 +72,29 @@ class StoreModelPropertyTest {
         }
     }
 
-    @Property(tries = 300)
-    void storeBehavesLikeAMapWithExpiry(@ForAll("operations") List<Op> ops, @ForAll boolean smallBudget)
-        throws IOException {
+    @Test
+    void storeBehavesLikeAMapWithExpiry() {
+        final int[] runsWithFull = new int[1];
+        final int[] runsWithWrongType = new int[1];
+        qt().withExamples(300).withShrinkCycles(1_000).forAll(operations(), booleans().all()).checkAssert((ops, smallBudget) -> {
+            final Outcome outcome = run(ops, smallBudget);
+            runsWithFull[0] += outcome.sawFull() ? 1 : 0;
+            runsWithWrongType[0] += outcome.sawWrongType() ? 1 : 0;
+        });
+        assertThat(runsWithFull[0]).as("examples where a write got FULL").isPositive();
+        assertThat(runsWithWrongType[0]).as("examples with an increment of a non-integer").isPositive();
+    }
+
+    /** Applies {@code ops} to a fresh store and to the model, comparing them after every op. */
+    static Outcome run(List<Op> ops, boolean smallBudget) {
+        try {
+            return runChecked(ops, smallBudget);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Outcome runChecked(List<Op> ops, boolean smallBudget) throws IOException {
         final MemoryBudget budget = new MemoryBudget(smallBudget ? 150_000 : 64L << 20);
         final Map<String, Entry> model = new HashMap<>();
         final ExpandableArrayBuffer dst = new ExpandableArrayBuffer(64);
@@ -140,10 +186,7 @@ class StoreModelPropertyTest {
             store.close();
         }
         assertThat(budget.usedBytes()).isZero();
-        Statistics.label("a write got FULL").collect(fullOutcomes > 0);
-        Statistics.label("increment of a non-integer").collect(sawWrongType);
-        Statistics.label("a write got FULL").coverage(c -> c.check(true).count(n -> n > 0));
-        Statistics.label("increment of a non-integer").coverage(c -> c.check(true).count(n -> n > 0));
+        return new Outcome(fullOutcomes > 0, sawWrongType);
     }
 
     private static void assertMatches(OffHeapPartitionStore store, Map<String, Entry> model, long nowMs,
@@ -191,33 +234,35 @@ class StoreModelPropertyTest {
         return new UnsafeBuffer(text.getBytes(StandardCharsets.UTF_8));
     }
 
-    @Provide
-    Arbitrary<List<Op>> operations() {
-        final Arbitrary<Kind> kinds = Arbitraries.frequencyOf(
-            Tuple.of(30, Arbitraries.just(Kind.SET)),
-            Tuple.of(10, Arbitraries.just(Kind.GET)),
-            Tuple.of(10, Arbitraries.just(Kind.DELETE)),
-            Tuple.of(10, Arbitraries.just(Kind.CAS)),
-            Tuple.of(10, Arbitraries.just(Kind.INCREMENT)),
-            Tuple.of(8, Arbitraries.just(Kind.ADVANCE_TIME)),
-            Tuple.of(5, Arbitraries.just(Kind.SWEEP)),
-            Tuple.of(2, Arbitraries.just(Kind.SNAPSHOT)),
-            Tuple.of(1, Arbitraries.just(Kind.CLEAR)),
-            Tuple.of(3, Arbitraries.just(Kind.EVICT)));
-        final Arbitrary<String> values = Arbitraries.frequencyOf(
-            Tuple.of(10, Arbitraries.strings().withCharRange('a', 'z').ofMaxLength(40)),
-            Tuple.of(6, Arbitraries.longs().between(-1000, 1000).map(Object::toString)),
-            Tuple.of(1, Arbitraries.of("9223372036854775807", "-9223372036854775808", "007", "-0", "")),
-            Tuple.of(3, Arbitraries.strings().withCharRange('a', 'z').ofMinLength(100).ofMaxLength(400)),
-            Tuple.of(1, Arbitraries.integers().between(17_000, 40_000).map("L"::repeat)));
-        final Arbitrary<Long> ttls = Arbitraries.frequencyOf(
-            Tuple.of(3, Arbitraries.just(0L)),
-            Tuple.of(2, Arbitraries.longs().between(1, 200)));
-        final Arbitrary<Long> amounts = Arbitraries.frequencyOf(
-            Tuple.of(8, Arbitraries.longs().between(-100, 100)),
-            Tuple.of(1, Arbitraries.of(Long.MAX_VALUE, Long.MIN_VALUE)));
-        final Arbitrary<Op> op = Combinators.combine(kinds, Arbitraries.integers().between(0, KEY_COUNT - 1),
-            values, ttls, amounts, Arbitraries.of(true, false)).as(Op::new);
-        return op.list().ofMinSize(1).ofMaxSize(120);
+    static Gen<List<Op>> operations() {
+        final Gen<Kind> kinds = Generate.frequency(
+            Pair.of(30, Generate.constant(Kind.SET)),
+            Pair.of(10, Generate.constant(Kind.GET)),
+            Pair.of(10, Generate.constant(Kind.DELETE)),
+            Pair.of(10, Generate.constant(Kind.CAS)),
+            Pair.of(10, Generate.constant(Kind.INCREMENT)),
+            Pair.of(8, Generate.constant(Kind.ADVANCE_TIME)),
+            Pair.of(5, Generate.constant(Kind.SWEEP)),
+            Pair.of(2, Generate.constant(Kind.SNAPSHOT)),
+            Pair.of(1, Generate.constant(Kind.CLEAR)),
+            Pair.of(3, Generate.constant(Kind.EVICT)));
+        final Gen<String> words = strings().betweenCodePoints('a', 'z').ofLengthBetween(0, 40);
+        final Gen<String> integers = longs().between(-1000, 1000).map(n -> Long.toString(n));
+        final Gen<String> edges = Generate.pick(List.of("9223372036854775807", "-9223372036854775808", "007", "-0", ""));
+        final Gen<String> longWords = strings().betweenCodePoints('a', 'z').ofLengthBetween(100, 400);
+        final Gen<String> huge = integers().between(17_000, 40_000).map("L"::repeat);
+        final Gen<String> values = Generate.frequency(
+            Pair.of(10, words), Pair.of(6, integers), Pair.of(1, edges), Pair.of(3, longWords), Pair.of(1, huge));
+        final Gen<Long> ttls = Generate.frequency(
+            Pair.of(3, Generate.constant(0L)),
+            Pair.of(2, longs().between(1, 200)));
+        final Gen<Long> amounts = Generate.frequency(
+            Pair.of(8, longs().between(-100, 100)),
+            Pair.of(1, Generate.pick(List.of(Long.MAX_VALUE, Long.MIN_VALUE))));
+        final Gen<Integer> keys = integers().between(0, KEY_COUNT - 1);
+        final Gen<Boolean> flags = booleans().all();
+        final Gen<Op> op = in -> new Op(kinds.generate(in), keys.generate(in), values.generate(in), ttls.generate(in),
+            amounts.generate(in), flags.generate(in));
+        return lists().of(op).ofSizeBetween(1, 120);
     }
 }

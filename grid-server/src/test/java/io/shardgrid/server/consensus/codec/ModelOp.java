@@ -5,16 +5,18 @@ import static io.shardgrid.server.consensus.codec.LogEntryDescriptor.DELETE;
 import static io.shardgrid.server.consensus.codec.LogEntryDescriptor.EVICT;
 import static io.shardgrid.server.consensus.codec.LogEntryDescriptor.INCREMENT;
 import static io.shardgrid.server.consensus.codec.LogEntryDescriptor.SET;
+import static org.quicktheories.generators.SourceDSL.booleans;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.longs;
 
 import io.shardgrid.common.limits.Limits;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 
 /** One op as plain objects: the model the codec tests compare the flyweights against. */
 record ModelOp(int type, byte[] key, byte[] value, boolean expectAbsent, byte[] expected, long delta, long ttlMs) {
@@ -82,16 +84,26 @@ record ModelOp(int type, byte[] key, byte[] value, boolean expectAbsent, byte[] 
         return ops;
     }
 
-    static Arbitrary<ModelOp> arbitrary() {
-        Arbitrary<byte[]> keys = Arbitraries.bytes().array(byte[].class).ofMinSize(1).ofMaxSize(48);
-        Arbitrary<byte[]> values = Arbitraries.bytes().array(byte[].class).ofMaxSize(300);
-        Arbitrary<Long> ttls = Arbitraries.oneOf(Arbitraries.just(0L), Arbitraries.longs().between(1, Limits.MAX_TTL_MS));
-        return Arbitraries.oneOf(
-            Combinators.combine(keys, values, ttls).as(ModelOp::set),
+    /**
+     * Any op, each type equally likely: keys of 1–48 bytes, values of 0–300, half without TTL, and increment
+     * deltas over all longs with 0, ±1 and the extremes one time in ten.
+     */
+    static Gen<ModelOp> gen() {
+        Gen<byte[]> keys = byteArrays(1, 48);
+        Gen<byte[]> values = byteArrays(0, 300);
+        Gen<Long> ttls = Generate.oneOf(Generate.constant(0L), longs().between(1, Limits.MAX_TTL_MS));
+        Gen<Long> deltas = longs().all().mix(Generate.pick(List.of(0L, 1L, -1L, Long.MAX_VALUE, Long.MIN_VALUE)), 10);
+        return Generate.oneOf(
+            keys.zip(values, ttls, ModelOp::set),
             keys.map(ModelOp::delete),
-            Combinators.combine(keys, Arbitraries.of(true, false), values, values, ttls).as(ModelOp::compareAndSet),
-            Combinators.combine(keys, Arbitraries.longs(), ttls).as(ModelOp::increment),
+            keys.zip(booleans().all(), values, values, ttls, ModelOp::compareAndSet),
+            keys.zip(deltas, ttls, ModelOp::increment),
             keys.map(ModelOp::evict));
+    }
+
+    static Gen<byte[]> byteArrays(int minLength, int maxLength) {
+        return Generate.byteArrays(integers().between(minLength, maxLength),
+            Generate.bytes(Byte.MIN_VALUE, Byte.MAX_VALUE, (byte) 0));
     }
 
     private static byte[] bytes(DirectBuffer buffer, int offset, int length) {
