@@ -107,11 +107,13 @@ public final class NodePipeline implements AutoCloseable {
     }
 
     private synchronized void send(BatchRequest message) {
-        if (stream == null) {
-            stream = new Stream();
-            GridDataGrpc.newStub(channel).batch(stream);
-        }
         Stream current = stream;
+        if (current == null) {
+            // Kept in a local: opening the call can fail at once, and onError then clears the field.
+            current = new Stream();
+            stream = current;
+            GridDataGrpc.newStub(channel).batch(current);
+        }
         try {
             current.requests.onNext(message);
             messagesSent.incrementAndGet();
