@@ -138,7 +138,7 @@ final class FloorLoad {
             ProcSample s0 = ProcSample.of(serverPids);
             long t0 = System.nanoTime();
 
-            Thread.sleep(measureMs);
+            Thread.sleep(Math.max(1, measureMs));
             long entries1 = acked.get();
             long t1 = System.nanoTime();
             ProcSample s1 = ProcSample.of(serverPids);

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -37,8 +38,10 @@ import picocli.CommandLine.Option;
  *   -cp 'bench/target/classes:bench/target/lib/*' io.shardgrid.bench.floor.RatisFloor --matrix
  * </pre>
  * The matrix is groups {1,8,64} × ops/entry {1,64} × writers {1,50} × durability {sync,async};
- * any of the four flags restricts it. Servers are started once per (durability, groups) and
- * reused for that pair's rows.
+ * any of the four flags restricts it. Servers are started once per (durability, groups); each
+ * set first takes an unmeasured burst (the run's largest ops × writers, warm-up seconds long) so
+ * that its first row does not pay for the JIT, then idles 2 s to show its baseline cost, then runs
+ * that pair's rows.
  */
 @Command(name = "floor", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Ratis floor: raft with Shardgrid's Ratis settings and a counting state machine, 3 server JVMs.")
@@ -52,6 +55,8 @@ public final class RatisFloor implements Callable<Integer> {
     private static final int MAX_ROWS = 64;
     private static final int MAX_SECONDS_PER_ROW = 300;
     private static final long PRIME_TIMEOUT_MS = 60_000;
+    /** Before a cluster's rows: what the servers cost with no writes (heartbeats, timers, JIT). */
+    private static final long IDLE_SAMPLE_MS = 2_000;
 
     @Option(names = "--matrix", description = "Run every combination of the four lists below; unset lists take "
         + "the matrix's full list instead of the single-row default.")
@@ -156,9 +161,18 @@ public final class RatisFloor implements Callable<Integer> {
                                 TimeDuration.valueOf(100, TimeUnit.MILLISECONDS))));
                         }
                         FloorLoad.prime(clients, PRIME_TIMEOUT_MS);
-                        out.printf(Locale.ROOT, "# %s, %d groups: servers %s ready in %.1f s%n",
-                            dur.name().toLowerCase(Locale.ROOT), groupCount, cluster.pids(),
-                            (System.nanoTime() - startNs) / 1e9);
+                        double readySeconds = (System.nanoTime() - startNs) / 1e9;
+                        // Fresh JVMs: compile the write path before the first row, or that row pays for the JIT.
+                        FloorLoad.run(clients, cluster.pids(), dur.name(), Collections.max(opsList),
+                            Collections.max(writerCounts), TimeUnit.SECONDS.toMillis(warmupSeconds), 1, clockTicks);
+                        ProcSample i0 = ProcSample.of(cluster.pids());
+                        Thread.sleep(IDLE_SAMPLE_MS);
+                        ProcSample i1 = ProcSample.of(cluster.pids());
+                        out.printf(Locale.ROOT, "# %s, %d groups: servers %s ready in %.1f s; idle, the three use "
+                                + "%.0f ms CPU/s and %.0f context switches/s (%d threads)%n",
+                            dur.name().toLowerCase(Locale.ROOT), groupCount, cluster.pids(), readySeconds,
+                            (i1.cpuTicks() - i0.cpuTicks()) * 1e3 / clockTicks * 1e3 / IDLE_SAMPLE_MS,
+                            (i1.ctxtSwitches() - i0.ctxtSwitches()) * 1e3 / IDLE_SAMPLE_MS, i1.threads());
                         for (int opsPerEntry : opsList) {
                             for (int w : writerCounts) {
                                 FloorRow row = FloorLoad.run(clients, cluster.pids(), dur.name(), opsPerEntry, w,
