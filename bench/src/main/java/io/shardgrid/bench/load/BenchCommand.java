@@ -1,5 +1,6 @@
 package io.shardgrid.bench.load;
 
+import io.shardgrid.bench.floor.RatisFloor;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -8,8 +9,9 @@ import picocli.CommandLine.Option;
 /**
  * {@code grid bench}: drives Shardgrid (through the smart client) or Redis with one workload for a
  * bounded time, printing a progress line a second and a summary; optionally JSON and HTML reports.
+ * {@code grid bench floor}: the Ratis floor ({@link RatisFloor}).
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false, subcommands = RatisFloor.class,
     description = "Load generator for Shardgrid and Redis (same workload code for both).")
 public final class BenchCommand implements Callable<Integer> {
     /** YCSB-style presets: A 50/50, B 95/5, C read-only, W write-only. */
