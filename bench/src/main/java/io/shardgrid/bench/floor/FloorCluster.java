@@ -89,6 +89,12 @@ final class FloorCluster implements Closeable {
             List<String> command = new ArrayList<>();
             command.add(java);
             command.addAll(JVM_FLAGS);
+            // -Draft.* given to the driver reach the servers, where RatisTuning applies them.
+            for (String name : System.getProperties().stringPropertyNames()) {
+                if (name.startsWith("raft.")) {
+                    command.add("-D" + name + "=" + System.getProperty(name));
+                }
+            }
             command.addAll(List.of("-cp", classPath, FloorServer.class.getName(), id, address, data.toString(),
                 durability.name()));
             Process p = new ProcessBuilder(command)
