@@ -31,7 +31,6 @@ import java.util.function.Consumer;
 import java.util.function.IntFunction;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.ClientId;
-import org.apache.ratis.protocol.RaftClientAsynchronousProtocol;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
@@ -447,26 +446,6 @@ public final class RatisNode implements ConsensusGroups, Closeable {
             }
         }, submitExecutor).thenCompose(f -> f)
             .orTimeout(config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    /**
-     * Appends {@code request} to its division's log on the calling thread. The public
-     * {@code submitClientRequestAsync} of the server first hops to the division's client thread and
-     * blocks the caller until that thread ran; the division itself (Ratis's {@code RaftServerImpl})
-     * implements the same asynchronous client protocol without the hop. Only the write path calls
-     * this, from callers that may block briefly on the division's lock.
-     */
-    CompletableFuture<RaftClientReply> submitDirect(RaftClientRequest request) {
-        RaftServer.Division d = division(request.getRaftGroupId());
-        if (!(d instanceof RaftClientAsynchronousProtocol direct)) {
-            return submit(request);
-        }
-        try {
-            return direct.submitClientRequestAsync(request)
-                .orTimeout(config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (IOException e) {
-            return CompletableFuture.failedFuture(e);
-        }
     }
 
     @Override
