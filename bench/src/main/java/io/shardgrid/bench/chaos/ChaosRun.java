@@ -1,0 +1,129 @@
+package io.shardgrid.bench.chaos;
+
+import io.shardgrid.bench.chaos.Nemesis.Fault;
+import io.shardgrid.bench.chaos.Nemesis.FaultEvent;
+import io.shardgrid.client.GridClient;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One chaos run: start a {@link ProcessCluster}, run a {@link ChaosWorkload} against it while the
+ * {@link Nemesis} injects faults in turn (healing between them), stop the faults, read every key
+ * back, and check the whole history with the {@link LinearizabilityChecker}.
+ *
+ * <pre>
+ *   start cluster ─ clients start ─ quiet ─ fault 1 ─ heal+ready ─ quiet ─ fault 2 … ─ clients stop ─ final reads ─ check
+ * </pre>
+ */
+final class ChaosRun {
+    /**
+     * @param duration     how long faults keep coming (the run then finishes the fault in progress)
+     * @param dir          logs and data; a fresh temporary directory when null
+     * @param registerKeys keys for get/set/delete/compare-and-set
+     * @param counterKeys  keys for get/increment/delete
+     */
+    record Options(Duration duration, int nodes, int partitions, List<Fault> faults, long seed, int clients,
+                   int registerKeys, int counterKeys, Path dir, Duration quiet, Duration readyTimeout) {
+        Options {
+            faults = List.copyOf(faults);
+            if (faults.isEmpty()) {
+                throw new IllegalArgumentException("at least one fault is required");
+            }
+            if (clients < 1 || registerKeys + counterKeys < 1) {
+                throw new IllegalArgumentException("clients " + clients + " and keys " + (registerKeys + counterKeys)
+                    + " must be positive");
+            }
+            if (faults.contains(Fault.PAUSE) && nodes < 3 || faults.contains(Fault.KILL) && nodes < 3) {
+                throw new IllegalArgumentException("kill and pause need at least 3 nodes, not " + nodes);
+            }
+        }
+    }
+
+    private final Options options;
+    private final PrintStream out;
+
+    ChaosRun(Options options, PrintStream out) {
+        this.options = options;
+        this.out = out;
+    }
+
+    ChaosResult run() throws IOException, InterruptedException {
+        Path dir = options.dir() != null ? options.dir() : Files.createTempDirectory("shardgrid-chaos-");
+        Files.createDirectories(dir);
+        Random random = new Random(options.seed());
+        ProcessCluster cluster = new ProcessCluster(dir, options.nodes(), options.partitions(), random);
+        TmpfsMount tmpfs = null;
+        int diskNode = -1;
+        String clusterDump = null;
+        List<String> notes = new ArrayList<>();
+        try {
+            if (options.faults().contains(Fault.DISK)) {
+                diskNode = options.nodes();
+                tmpfs = TmpfsMount.mount(dir.resolve("tmpfs-node" + diskNode), "96m");
+                if (tmpfs == null) {
+                    notes.add("disk fault skipped: could not mount a tmpfs (needs root)");
+                    diskNode = -1;
+                } else {
+                    cluster.dataDir(diskNode, tmpfs.path().resolve("data"));
+                }
+            }
+            out.printf("chaos: %d nodes, %d partitions, faults %s, seed %d, dir %s%n", options.nodes(),
+                options.partitions(), options.faults(), options.seed(), dir);
+            long startNs = System.nanoTime();
+            cluster.start(options.readyTimeout());
+            long clusterReadyNs = System.nanoTime();
+            out.printf("chaos: cluster ready in %.1f s%n", (clusterReadyNs - startNs) / 1e9);
+
+            History history = new History();
+            List<FaultEvent> events = new ArrayList<>();
+            List<String> unread;
+            long faultsEndNs;
+            try (GridClient client = GridClient.builder().seeds(cluster.grpcAddresses())
+                .timeout(Duration.ofMillis(2_500)).build()) {
+                ChaosWorkload workload = new ChaosWorkload(client, history, options.registerKeys(),
+                    options.counterKeys(), 4_000);
+                Nemesis nemesis = new Nemesis(cluster, client, random, options.readyTimeout(), out, diskNode,
+                    clusterReadyNs);
+                workload.start(options.clients(), options.seed());
+                Thread.sleep(options.quiet().toMillis());
+                long faultsStartNs = System.nanoTime();
+                long faultsUntilNs = faultsStartNs + options.duration().toNanos();
+                int turn = 0;
+                while (System.nanoTime() < faultsUntilNs) {
+                    FaultEvent e = nemesis.inject(options.faults().get(turn++ % options.faults().size()));
+                    events.add(e);
+                    if (e.error() != null) {
+                        break;
+                    }
+                    Thread.sleep(options.quiet().toMillis());
+                }
+                faultsEndNs = System.nanoTime();
+                workload.stop();
+                unread = workload.finalReads(TimeUnit.SECONDS.toMillis(30));
+                ChaosResult result = ChaosResult.of(history, new LinearizabilityChecker().check(history),
+                    workload.outcomes(), events, unread, faultsEndNs, clusterReadyNs - startNs, notes);
+                if (!result.passed()) {
+                    clusterDump = cluster.dump(30);
+                }
+                return result.withDump(clusterDump);
+            }
+        } catch (RuntimeException | IOException | InterruptedException e) {
+            out.println("chaos: run aborted: " + e);
+            out.print(cluster.dump(30));
+            throw e;
+        } finally {
+            cluster.close();
+            if (tmpfs != null) {
+                tmpfs.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,173 @@
+package io.shardgrid.bench.chaos;
+
+import io.shardgrid.client.GridClient;
+import io.shardgrid.common.routing.PartitionAssignment;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * Injects one fault at a time into a {@link ProcessCluster} and heals it: every fault ends with
+ * the cluster whole again and every node answering {@code /health/ready}, or with the event's
+ * {@code error} saying which node stayed unready.
+ */
+final class Nemesis {
+    /** The faults, in the order they take turns. */
+    enum Fault {
+        /** SIGKILL a random node, wait, start it again over the same data directory. */
+        KILL,
+        /** SIGSTOP the node that leads a random partition for longer than an election timeout, then SIGCONT. */
+        PAUSE,
+        /** Fill the tmpfs holding one node's data directory, hold it full, then free it. */
+        DISK;
+
+        static Fault parse(String name) {
+            return Fault.valueOf(name.trim().toUpperCase(Locale.ROOT));
+        }
+    }
+
+    /**
+     * One fault as it happened; times in {@link System#nanoTime()}.
+     *
+     * @param healedNs when the fault was undone (node started again, resumed, space freed)
+     * @param readyNs  when every node answered ready again, or {@code 0} if one never did
+     * @param error    null, or why the cluster did not heal
+     */
+    record FaultEvent(Fault fault, String target, long startNs, long healedNs, long readyNs, String note,
+                      String error) {
+    }
+
+    private final ProcessCluster cluster;
+    private final GridClient client;
+    private final Random random;
+    private final Duration readyTimeout;
+    private final PrintStream log;
+    private final Duration killDown;
+    private final Duration pauseFor;
+    private final Duration diskFullFor;
+    /** The node whose data directory is on a small tmpfs, or -1 when there is none. */
+    private final int diskNode;
+    /** Log lines show seconds since this instant. */
+    private final long epochNs;
+
+    Nemesis(ProcessCluster cluster, GridClient client, Random random, Duration readyTimeout, PrintStream log,
+            int diskNode, long epochNs) {
+        this.cluster = cluster;
+        this.client = client;
+        this.random = random;
+        this.readyTimeout = readyTimeout;
+        this.log = log;
+        this.killDown = Duration.ofSeconds(3);
+        this.pauseFor = Duration.ofSeconds(4);
+        this.diskFullFor = Duration.ofSeconds(5);
+        this.diskNode = diskNode;
+        this.epochNs = epochNs;
+    }
+
+    FaultEvent inject(Fault fault) throws InterruptedException, IOException {
+        return switch (fault) {
+            case KILL -> kill();
+            case PAUSE -> pause();
+            case DISK -> diskFull();
+        };
+    }
+
+    private FaultEvent kill() throws InterruptedException, IOException {
+        int i = 1 + random.nextInt(cluster.size());
+        long start = System.nanoTime();
+        cluster.kill9(i);
+        log("kill -9 " + cluster.nodeId(i));
+        Thread.sleep(killDown.toMillis());
+        cluster.restart(i);
+        long healed = System.nanoTime();
+        log("restarted " + cluster.nodeId(i));
+        return awaitHealed(Fault.KILL, cluster.nodeId(i), start, healed, "down " + killDown.toSeconds() + " s");
+    }
+
+    private FaultEvent pause() throws InterruptedException {
+        List<PartitionAssignment> led = client.partitionMap().partitions().stream()
+            .filter(p -> cluster.indexOf(p.leaderHint()) > 0).toList();
+        int i;
+        String note;
+        if (led.isEmpty()) {
+            i = 1 + random.nextInt(cluster.size());
+            note = "no leader hint in the client's map; paused a random node";
+        } else {
+            PartitionAssignment p = led.get(random.nextInt(led.size()));
+            i = cluster.indexOf(p.leaderHint());
+            note = "leader of p" + p.partitionId() + " per the client's map";
+        }
+        long start = System.nanoTime();
+        cluster.pause(i);
+        log("kill -STOP " + cluster.nodeId(i) + " (" + note + ")");
+        Thread.sleep(pauseFor.toMillis());
+        cluster.resume(i);
+        long healed = System.nanoTime();
+        log("kill -CONT " + cluster.nodeId(i));
+        return awaitHealed(Fault.PAUSE, cluster.nodeId(i), start, healed,
+            note + ", stopped " + pauseFor.toSeconds() + " s");
+    }
+
+    private FaultEvent diskFull() throws InterruptedException, IOException {
+        if (diskNode < 0) {
+            long now = System.nanoTime();
+            return new FaultEvent(Fault.DISK, "-", now, now, now, "skipped: no node on a tmpfs", null);
+        }
+        Path ballast = cluster.dataDir(diskNode).resolve("chaos-ballast");
+        long start = System.nanoTime();
+        long written = fill(ballast);
+        log("filled " + cluster.nodeId(diskNode) + "'s tmpfs with " + (written >> 20) + " MiB");
+        Thread.sleep(diskFullFor.toMillis());
+        Files.deleteIfExists(ballast);
+        long healed = System.nanoTime();
+        log("freed " + cluster.nodeId(diskNode) + "'s tmpfs");
+        return awaitHealed(Fault.DISK, cluster.nodeId(diskNode), start, healed,
+            "full " + diskFullFor.toSeconds() + " s (" + (written >> 20) + " MiB ballast)");
+    }
+
+    /** Writes zeros to {@code file} until the file system says it is full; the bytes written. */
+    private static long fill(Path file) throws IOException {
+        ByteBuffer zeros = ByteBuffer.allocate(1 << 20);
+        long written = 0;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+            StandardOpenOption.TRUNCATE_EXISTING)) {
+            while (true) {
+                zeros.clear();
+                written += ch.write(zeros);
+            }
+        } catch (IOException e) {
+            if (written == 0 && !String.valueOf(e.getMessage()).contains("space")) {
+                throw e;
+            }
+        }
+        return written;
+    }
+
+    private FaultEvent awaitHealed(Fault fault, String target, long start, long healed, String note)
+        throws InterruptedException {
+        for (int i = 1; i <= cluster.size(); i++) {
+            try {
+                cluster.awaitReady(i, readyTimeout);
+            } catch (IllegalStateException e) {
+                log(cluster.nodeId(i) + " did not become ready: " + e.getMessage());
+                return new FaultEvent(fault, target, start, healed, 0, note,
+                    cluster.nodeId(i) + " not ready within " + readyTimeout.toSeconds() + " s after the fault healed");
+            }
+        }
+        long ready = System.nanoTime();
+        log("every node ready " + String.format(Locale.ROOT, "%.1f", (ready - healed) / 1e9) + " s after healing");
+        return new FaultEvent(fault, target, start, healed, ready, note, null);
+    }
+
+    private void log(String message) {
+        log.printf(Locale.ROOT, "nemesis: t+%.1fs %s%n", (System.nanoTime() - epochNs) / 1e9, message);
+    }
+}
