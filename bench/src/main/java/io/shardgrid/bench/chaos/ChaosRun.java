@@ -107,7 +107,10 @@ final class ChaosRun {
                 }
                 faultsEndNs = System.nanoTime();
                 workload.stop();
-                unread = workload.finalReads(TimeUnit.SECONDS.toMillis(30));
+                try (GridClient reader = GridClient.builder().seeds(cluster.grpcAddresses())
+                    .timeout(Duration.ofMillis(2_500)).build()) {
+                    unread = workload.finalReads(reader, TimeUnit.SECONDS.toMillis(30));
+                }
                 ChaosResult result = ChaosResult.of(history, new LinearizabilityChecker().check(history),
                     workload.outcomes(), events, unread, faultsEndNs, clusterReadyNs - startNs, notes);
                 if (!result.passed()) {

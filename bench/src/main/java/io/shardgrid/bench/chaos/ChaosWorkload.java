@@ -93,16 +93,19 @@ final class ChaosWorkload {
     }
 
     /**
-     * Reads every key until one read succeeds (each attempt recorded as an ordinary operation, so
-     * the checker judges the final value against every acknowledged write); the keys never read.
+     * Reads every key through {@code reader} until one read succeeds (each attempt recorded as an
+     * ordinary operation, so the checker judges the final value against every acknowledged write);
+     * the keys never read. A fresh client reads what the cluster holds, whatever state the
+     * workload's client got into.
      */
-    List<String> finalReads(long deadlineMs) throws InterruptedException {
+    List<String> finalReads(GridClient reader, long deadlineMs) throws InterruptedException {
         List<String> unread = new ArrayList<>();
         long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(deadlineMs);
         for (String key : keys()) {
             boolean read = false;
             while (!read && System.nanoTime() < deadlineNs) {
-                read = get(FINAL_READER, key) == Operation.Outcome.OK;
+                History.Pending p = history.invokeGet(FINAL_READER, key);
+                read = complete(p, reader.get(key), r -> p.okRead(r.orElse(null))) == Operation.Outcome.OK;
                 if (!read) {
                     Thread.sleep(200);
                 }

@@ -153,9 +153,12 @@ final class Nemesis {
 
     private FaultEvent awaitHealed(Fault fault, String target, long start, long healed, String note)
         throws InterruptedException {
+        StringBuilder readyAfter = new StringBuilder();
         for (int i = 1; i <= cluster.size(); i++) {
             try {
                 cluster.awaitReady(i, readyTimeout);
+                readyAfter.append(String.format(Locale.ROOT, " %s %.1f s", cluster.nodeId(i),
+                    (System.nanoTime() - healed) / 1e9));
             } catch (IllegalStateException e) {
                 log(cluster.nodeId(i) + " did not become ready: " + e.getMessage());
                 return new FaultEvent(fault, target, start, healed, 0, note,
@@ -163,7 +166,7 @@ final class Nemesis {
             }
         }
         long ready = System.nanoTime();
-        log("every node ready " + String.format(Locale.ROOT, "%.1f", (ready - healed) / 1e9) + " s after healing");
+        log("every node ready after healing:" + readyAfter);
         return new FaultEvent(fault, target, start, healed, ready, note, null);
     }
 

@@ -255,7 +255,7 @@ public final class ProcessCluster implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(java,
             "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
             "-Djava.util.concurrent.ForkJoinPool.common.parallelism=2",
-            "-Xmx256m", "-XX:MaxDirectMemorySize=512m", "-XX:+UseSerialGC",
+            "-Xmx256m", "-XX:MaxDirectMemorySize=512m",
             "-cp", System.getProperty("java.class.path"), MAIN, "server",
             "--node-id", nodeId(i),
             "--http-addr", "127.0.0.1:" + httpPort(i),
@@ -300,12 +300,13 @@ public final class ProcessCluster implements AutoCloseable {
     static int pickBasePort(int count, Random random) {
         int ephemeralLow = 32768;
         try {
-            String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+            // readAllLines, not readString: /proc files report size 0 and readString trusts the size.
+            String range = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0).trim();
             ephemeralLow = Integer.parseInt(range.split("\\s+")[0]);
         } catch (IOException | RuntimeException e) {
             // not Linux: keep the common default
         }
-        int low = Math.min(21000, ephemeralLow - 1000);
+        int low = Math.max(1024, Math.min(21000, ephemeralLow - 1000));
         int high = Math.min(31000, ephemeralLow - count - 1);
         if (high <= low) {
             throw new IllegalStateException("no room for " + count + " ports below the ephemeral range starting at "
