@@ -61,6 +61,7 @@ final class ChaosRun {
         Random random = new Random(options.seed());
         ProcessCluster cluster = new ProcessCluster(dir, options.nodes(), options.partitions(), random);
         TmpfsMount tmpfs = null;
+        NetnsNetwork network = null;
         int diskNode = -1;
         String clusterDump = null;
         List<String> notes = new ArrayList<>();
@@ -73,6 +74,14 @@ final class ChaosRun {
                     diskNode = -1;
                 } else {
                     cluster.dataDir(diskNode, tmpfs.path().resolve("data"));
+                }
+            }
+            if (options.faults().contains(Fault.PARTITION)) {
+                network = NetnsNetwork.create(options.nodes(), random);
+                if (network == null) {
+                    notes.add("partition fault skipped: could not create network namespaces (needs root and iproute2)");
+                } else {
+                    cluster.network(network);
                 }
             }
             out.printf("chaos: %d nodes, %d partitions, faults %s, seed %d, dir %s%n", options.nodes(),
@@ -90,7 +99,7 @@ final class ChaosRun {
                 .timeout(Duration.ofMillis(2_500)).build()) {
                 ChaosWorkload workload = new ChaosWorkload(client, history, options.registerKeys(),
                     options.counterKeys(), 4_000);
-                Nemesis nemesis = new Nemesis(cluster, client, random, options.readyTimeout(), out, diskNode,
+                Nemesis nemesis = new Nemesis(cluster, client, random, options.readyTimeout(), out, diskNode, network,
                     clusterReadyNs);
                 workload.start(options.clients(), options.seed());
                 Thread.sleep(options.quiet().toMillis());
@@ -126,6 +135,9 @@ final class ChaosRun {
             cluster.close();
             if (tmpfs != null) {
                 tmpfs.close();
+            }
+            if (network != null) {
+                network.close();
             }
         }
     }

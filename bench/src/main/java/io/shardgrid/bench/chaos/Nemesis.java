@@ -26,6 +26,8 @@ final class Nemesis {
         KILL,
         /** SIGSTOP the node that leads a random partition for longer than an election timeout, then SIGCONT. */
         PAUSE,
+        /** Cut the leader of a random partition off from the other nodes (clients still reach it), then reconnect. */
+        PARTITION,
         /** Fill the tmpfs holding one node's data directory, hold it full, then free it. */
         DISK;
 
@@ -55,11 +57,14 @@ final class Nemesis {
     private final Duration diskFullFor;
     /** The node whose data directory is on a small tmpfs, or -1 when there is none. */
     private final int diskNode;
+    /** Null when nodes share the host's network: no partitions then. */
+    private final NetnsNetwork network;
+    private final Duration partitionFor;
     /** Log lines show seconds since this instant. */
     private final long epochNs;
 
     Nemesis(ProcessCluster cluster, GridClient client, Random random, Duration readyTimeout, PrintStream log,
-            int diskNode, long epochNs) {
+            int diskNode, NetnsNetwork network, long epochNs) {
         this.cluster = cluster;
         this.client = client;
         this.random = random;
@@ -69,6 +74,8 @@ final class Nemesis {
         this.pauseFor = Duration.ofSeconds(4);
         this.diskFullFor = Duration.ofSeconds(5);
         this.diskNode = diskNode;
+        this.network = network;
+        this.partitionFor = Duration.ofSeconds(6);
         this.epochNs = epochNs;
     }
 
@@ -76,6 +83,7 @@ final class Nemesis {
         return switch (fault) {
             case KILL -> kill();
             case PAUSE -> pause();
+            case PARTITION -> partition();
             case DISK -> diskFull();
         };
     }
@@ -92,19 +100,41 @@ final class Nemesis {
         return awaitHealed(Fault.KILL, cluster.nodeId(i), start, healed, "down " + killDown.toSeconds() + " s");
     }
 
-    private FaultEvent pause() throws InterruptedException {
+    /** The node leading a random partition per the client's map, or a random node; and which it was. */
+    private int someLeader(String[] note) {
         List<PartitionAssignment> led = client.partitionMap().partitions().stream()
             .filter(p -> cluster.indexOf(p.leaderHint()) > 0).toList();
-        int i;
-        String note;
         if (led.isEmpty()) {
-            i = 1 + random.nextInt(cluster.size());
-            note = "no leader hint in the client's map; paused a random node";
-        } else {
-            PartitionAssignment p = led.get(random.nextInt(led.size()));
-            i = cluster.indexOf(p.leaderHint());
-            note = "leader of p" + p.partitionId() + " per the client's map";
+            note[0] = "no leader hint in the client's map; a random node";
+            return 1 + random.nextInt(cluster.size());
         }
+        PartitionAssignment p = led.get(random.nextInt(led.size()));
+        note[0] = "leader of p" + p.partitionId() + " per the client's map";
+        return cluster.indexOf(p.leaderHint());
+    }
+
+    private FaultEvent partition() throws InterruptedException, IOException {
+        if (network == null) {
+            long now = System.nanoTime();
+            return new FaultEvent(Fault.PARTITION, "-", now, now, now, "skipped: no network namespaces", null);
+        }
+        String[] note = new String[1];
+        int i = someLeader(note);
+        long start = System.nanoTime();
+        network.isolate(i);
+        log("isolated " + cluster.nodeId(i) + " from the other nodes (" + note[0] + ")");
+        Thread.sleep(partitionFor.toMillis());
+        network.heal(i);
+        long healed = System.nanoTime();
+        log("reconnected " + cluster.nodeId(i));
+        return awaitHealed(Fault.PARTITION, cluster.nodeId(i), start, healed,
+            note[0] + ", isolated " + partitionFor.toSeconds() + " s");
+    }
+
+    private FaultEvent pause() throws InterruptedException {
+        String[] noteOut = new String[1];
+        int i = someLeader(noteOut);
+        String note = noteOut[0];
         long start = System.nanoTime();
         cluster.pause(i);
         log("kill -STOP " + cluster.nodeId(i) + " (" + note + ")");
@@ -153,12 +183,16 @@ final class Nemesis {
 
     private FaultEvent awaitHealed(Fault fault, String target, long start, long healed, String note)
         throws InterruptedException {
+        for (int i = 1; i <= cluster.size(); i++) {
+            cluster.takeNotReadyReason(i);
+        }
         StringBuilder readyAfter = new StringBuilder();
         for (int i = 1; i <= cluster.size(); i++) {
             try {
                 cluster.awaitReady(i, readyTimeout);
-                readyAfter.append(String.format(Locale.ROOT, " %s %.1f s", cluster.nodeId(i),
-                    (System.nanoTime() - healed) / 1e9));
+                String reason = cluster.takeNotReadyReason(i);
+                readyAfter.append(String.format(Locale.ROOT, " %s %.1f s%s", cluster.nodeId(i),
+                    (System.nanoTime() - healed) / 1e9, reason == null ? "" : " (last: " + reason + ")"));
             } catch (IllegalStateException e) {
                 log(cluster.nodeId(i) + " did not become ready: " + e.getMessage());
                 return new FaultEvent(fault, target, start, healed, 0, note,

@@ -26,7 +26,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Every node runs the current JVM's {@code java} with this process's class path (which holds
  * grid-server) and {@code io.shardgrid.server.GridMain server}; node 1 bootstraps, the others join
- * it. Ports are {@code base + 3(i-1) + {0,1,2}} (HTTP, gRPC, raft) with a random base below the
+ * it. Nodes listen on 127.0.0.1, or each on its own address in its own network namespace when
+ * given a {@link NetnsNetwork}. Ports are {@code base + 3(i-1) + {0,1,2}} (HTTP, gRPC, raft) with a random base below the
  * kernel's ephemeral range, so a port freed by a killed node is not handed to an outgoing
  * connection before the node comes back. Each node also watches this process
  * ({@code SHARDGRID_PARENT_PID}) and exits if it dies; {@link #close()} kills every node anyway.
@@ -42,6 +43,10 @@ public final class ProcessCluster implements AutoCloseable {
     private final String adminToken;
     private final Path[] dataDirs;
     private final Process[] processes;
+    /** Per node, the last reason /health/ready gave for not being ready (503 body or connection error). */
+    private final String[] notReadyReasons;
+    /** Null: every node on 127.0.0.1 in this network namespace. */
+    private NetnsNetwork network;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
     /**
@@ -63,6 +68,7 @@ public final class ProcessCluster implements AutoCloseable {
         this.adminToken = HexFormat.of().formatHex(token);
         this.dataDirs = new Path[nodes + 1];
         this.processes = new Process[nodes + 1];
+        this.notReadyReasons = new String[nodes + 1];
         for (int i = 1; i <= nodes; i++) {
             dataDirs[i] = dir.resolve("node" + i);
         }
@@ -71,6 +77,16 @@ public final class ProcessCluster implements AutoCloseable {
     /** Puts node {@code i}'s data in {@code dataDir} (e.g. a small tmpfs); call before {@link #start()}. */
     public void dataDir(int i, Path dataDir) {
         dataDirs[i] = dataDir;
+    }
+
+    /** Runs every node in its own namespace of {@code net}, on its address there; call before {@link #start()}. */
+    void network(NetnsNetwork net) {
+        this.network = net;
+    }
+
+    /** The address node {@code i} listens on. */
+    String host(int i) {
+        return network == null ? "127.0.0.1" : network.address(i);
     }
 
     public int size() {
@@ -98,7 +114,7 @@ public final class ProcessCluster implements AutoCloseable {
     public List<String> grpcAddresses() {
         List<String> seeds = new ArrayList<>();
         for (int i = 1; i <= nodes; i++) {
-            seeds.add("127.0.0.1:" + grpcPort(i));
+            seeds.add(host(i) + ":" + grpcPort(i));
         }
         return seeds;
     }
@@ -161,15 +177,26 @@ public final class ProcessCluster implements AutoCloseable {
     public boolean ready(int i) {
         try {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + httpPort(i) + "/health/ready")).timeout(Duration.ofSeconds(2)).build(),
+                    URI.create("http://" + host(i) + ":" + httpPort(i) + "/health/ready")).timeout(Duration.ofSeconds(2)).build(),
                 HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                notReadyReasons[i] = r.statusCode() + " " + r.body().trim();
+            }
             return r.statusCode() == 200;
         } catch (IOException e) {
+            notReadyReasons[i] = e.getClass().getSimpleName();
             return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
         }
+    }
+
+    /** The last reason node {@code i} gave for not being ready, or null; clears it. */
+    String takeNotReadyReason(int i) {
+        String reason = notReadyReasons[i];
+        notReadyReasons[i] = null;
+        return reason;
     }
 
     /** Waits until node {@code i} is ready; fails with its log tail if it is not within {@code timeout} or dies. */
@@ -180,7 +207,8 @@ public final class ProcessCluster implements AutoCloseable {
                 throw new IllegalStateException(nodeId(i) + " exited while starting\n" + logTail(i, 40));
             }
             if (System.nanoTime() > deadlineNs) {
-                throw new IllegalStateException(nodeId(i) + " not ready within " + timeout.toSeconds() + " s\n"
+                throw new IllegalStateException(nodeId(i) + " not ready within " + timeout.toSeconds() + " s ("
+                    + notReadyReasons[i] + ")\n"
                     + logTail(i, 40));
             }
             Thread.sleep(200);
@@ -252,22 +280,23 @@ public final class ProcessCluster implements AutoCloseable {
 
     private void startNode(int i) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(java,
+        List<String> cmd = new ArrayList<>(network == null ? List.of() : network.execPrefix(i));
+        cmd.addAll(List.of(java,
             "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
             "-Djava.util.concurrent.ForkJoinPool.common.parallelism=2",
             "-Xmx256m", "-XX:MaxDirectMemorySize=512m",
             "-cp", System.getProperty("java.class.path"), MAIN, "server",
             "--node-id", nodeId(i),
-            "--http-addr", "127.0.0.1:" + httpPort(i),
-            "--grpc-addr", "127.0.0.1:" + grpcPort(i),
-            "--raft-addr", "127.0.0.1:" + raftPort(i),
+            "--http-addr", host(i) + ":" + httpPort(i),
+            "--grpc-addr", host(i) + ":" + grpcPort(i),
+            "--raft-addr", host(i) + ":" + raftPort(i),
             "--data-dir", dataDirs[i].toString(),
             "--partitions", Integer.toString(partitions),
             "--memory", "64m"));
         if (i == 1) {
             cmd.add("--bootstrap");
         } else {
-            cmd.addAll(List.of("--join", "127.0.0.1:" + httpPort(1)));
+            cmd.addAll(List.of("--join", host(1) + ":" + httpPort(1)));
         }
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log(i).toFile()));
