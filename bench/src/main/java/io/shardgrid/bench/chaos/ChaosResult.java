@@ -91,11 +91,11 @@ record ChaosResult(long operations, Map<String, Long> outcomes, List<FaultOutcom
         b.append("answers:");
         outcomes.forEach((k, v) -> b.append(String.format(Locale.ROOT, " %s=%,d", k, v)));
         b.append('\n');
-        b.append(String.format(Locale.ROOT, "%-6s %-7s %9s %9s %12s  %s%n", "fault", "target", "heal s", "ready s",
+        b.append(String.format(Locale.ROOT, "%-9s %-7s %7s %8s %10s  %s%n", "fault", "target", "heal s", "ready s",
             "unavail s", "note"));
         for (FaultOutcome f : faults) {
             FaultEvent e = f.event();
-            b.append(String.format(Locale.ROOT, "%-6s %-7s %9.1f %9s %12.2f  %s%s%n", e.fault(), e.target(),
+            b.append(String.format(Locale.ROOT, "%-9s %-7s %7.1f %8s %10.2f  %s%s%n", e.fault(), e.target(),
                 (e.healedNs() - e.startNs()) / 1e9,
                 e.readyNs() == 0 ? "NEVER" : String.format(Locale.ROOT, "%.1f", (e.readyNs() - e.healedNs()) / 1e9),
                 f.unavailableNs() / 1e9, e.note(), e.error() == null ? "" : "  ERROR: " + e.error()));
