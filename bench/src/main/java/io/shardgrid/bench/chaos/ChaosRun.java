@@ -120,6 +120,11 @@ final class ChaosRun {
                     .timeout(Duration.ofMillis(2_500)).build()) {
                     unread = workload.finalReads(reader, TimeUnit.SECONDS.toMillis(30));
                 }
+                List<String> stuck = workload.probe(client);
+                if (!stuck.isEmpty()) {
+                    notes.add("the workload's client still cannot read " + stuck + " after the faults healed"
+                        + " (a fresh client could): it did not recover from a fault");
+                }
                 ChaosResult result = ChaosResult.of(history, new LinearizabilityChecker().check(history),
                     workload.outcomes(), events, unread, faultsEndNs, clusterReadyNs - startNs, notes);
                 if (!result.passed()) {

@@ -44,6 +44,8 @@ final class ChaosWorkload {
         GridErrorCode.CONDITION_FAILED, GridErrorCode.WRONG_TYPE, GridErrorCode.UNKNOWN_PARTITION);
     /** The process number of the final reads after the faults stop. */
     static final int FINAL_READER = 1_000;
+    /** The process number of the workload client's own reads after the final reads. */
+    static final int PROBE_READER = 1_001;
 
     private final GridClient client;
     private final History history;
@@ -115,6 +117,21 @@ final class ChaosWorkload {
             }
         }
         return unread;
+    }
+
+    /**
+     * Reads every key once through {@code reader} (recorded like any read); the keys whose read did
+     * not succeed. After the final reads this asks whether the workload's own client recovered.
+     */
+    List<String> probe(GridClient reader) {
+        List<String> failed = new ArrayList<>();
+        for (String key : keys()) {
+            History.Pending p = history.invokeGet(PROBE_READER, key);
+            if (complete(p, reader.get(key), r -> p.okRead(r.orElse(null))) != Operation.Outcome.OK) {
+                failed.add(key);
+            }
+        }
+        return failed;
     }
 
     /** Answers by outcome: OK, or the error code, or CLIENT_TIMEOUT / the exception's class. */

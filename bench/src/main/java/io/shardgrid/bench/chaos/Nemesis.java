@@ -2,6 +2,7 @@ package io.shardgrid.bench.chaos;
 
 import io.shardgrid.client.GridClient;
 import io.shardgrid.common.routing.PartitionAssignment;
+import io.shardgrid.proto.v1.OperatorResponse;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
@@ -10,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
@@ -28,6 +30,8 @@ final class Nemesis {
         PAUSE,
         /** Cut the leader of a random partition off from the other nodes (clients still reach it), then reconnect. */
         PARTITION,
+        /** Move a replica of a random partition to a node without one (admin API), SIGKILL the source mid-move, restart it. */
+        MOVE,
         /** Fill the tmpfs holding one node's data directory, hold it full, then free it. */
         DISK;
 
@@ -49,6 +53,7 @@ final class Nemesis {
 
     private final ProcessCluster cluster;
     private final GridClient client;
+    private final AdminChannel admin;
     private final Random random;
     private final Duration readyTimeout;
     private final PrintStream log;
@@ -65,6 +70,7 @@ final class Nemesis {
 
     Nemesis(ProcessCluster cluster, GridClient client, Random random, Duration readyTimeout, PrintStream log,
             int diskNode, NetnsNetwork network, long epochNs) {
+        this.admin = new AdminChannel(cluster.grpcAddresses(), cluster.adminToken());
         this.cluster = cluster;
         this.client = client;
         this.random = random;
@@ -85,6 +91,7 @@ final class Nemesis {
             case PAUSE -> pause();
             case PARTITION -> partition();
             case DISK -> diskFull();
+            case MOVE -> moveAndKillSource();
         };
     }
 
@@ -129,6 +136,69 @@ final class Nemesis {
         log("reconnected " + cluster.nodeId(i));
         return awaitHealed(Fault.PARTITION, cluster.nodeId(i), start, healed,
             note[0] + ", isolated " + partitionFor.toSeconds() + " s");
+    }
+
+    private FaultEvent moveAndKillSource() throws InterruptedException, IOException {
+        List<PartitionAssignment> movable = client.partitionMap().partitions().stream()
+            .filter(p -> p.replicas().size() + p.learners().size() < cluster.size() && p.learners().isEmpty()).toList();
+        if (movable.isEmpty()) {
+            long now = System.nanoTime();
+            return new FaultEvent(Fault.MOVE, "-", now, now, now,
+                "skipped: every node holds every partition (needs more nodes than replicas)", null);
+        }
+        PartitionAssignment p = movable.get(random.nextInt(movable.size()));
+        String from = p.replicas().get(random.nextInt(p.replicas().size()));
+        List<String> targets = new ArrayList<>();
+        for (int i = 1; i <= cluster.size(); i++) {
+            if (!p.replicas().contains(cluster.nodeId(i))) {
+                targets.add(cluster.nodeId(i));
+            }
+        }
+        String to = targets.get(random.nextInt(targets.size()));
+        int source = cluster.indexOf(from);
+        long start = System.nanoTime();
+        String note = "p" + p.partitionId() + " " + from + " -> " + to;
+        try {
+            OperatorResponse r = admin.move(p.partitionId(), from, to);
+            if (r.hasError() && r.getError().getCodeValue() != 0) {
+                note += ", move refused: " + r.getError().getCode() + " " + r.getError().getMessage();
+            }
+        } catch (RuntimeException e) {
+            note += ", move call failed: " + e.getMessage();
+        }
+        log("move " + note);
+        Thread.sleep(200 + random.nextInt(800));
+        cluster.kill9(source);
+        log("kill -9 " + from + " (the move's source)");
+        Thread.sleep(killDown.toMillis());
+        cluster.restart(source);
+        long healed = System.nanoTime();
+        log("restarted " + from);
+        FaultEvent e = awaitHealed(Fault.MOVE, from, start, healed, note);
+        if (e.error() == null) {
+            String settled = awaitNoOperators();
+            PartitionAssignment after = client.partitionMap().partition(p.partitionId());
+            e = new FaultEvent(e.fault(), e.target(), e.startNs(), e.healedNs(), e.readyNs(),
+                e.note() + "; " + settled + "; now on " + after.replicas(), null);
+        }
+        return e;
+    }
+
+    /** Waits (up to the ready timeout) until the meta leader reports no operator in flight. */
+    private String awaitNoOperators() throws InterruptedException {
+        long startNs = System.nanoTime();
+        long deadlineNs = startNs + readyTimeout.toNanos();
+        while (System.nanoTime() < deadlineNs) {
+            try {
+                if (admin.status().getOperatorsInFlightCount() == 0) {
+                    return String.format(Locale.ROOT, "operators done %.1f s after ready", (System.nanoTime() - startNs) / 1e9);
+                }
+            } catch (RuntimeException e) {
+                // meta leader moving: ask again
+            }
+            Thread.sleep(250);
+        }
+        return "operators still in flight after " + readyTimeout.toSeconds() + " s";
     }
 
     private FaultEvent pause() throws InterruptedException {
