@@ -41,8 +41,8 @@ final class ChaosRun {
                 throw new IllegalArgumentException("clients " + clients + " and keys " + (registerKeys + counterKeys)
                     + " must be positive");
             }
-            if (faults.contains(Fault.PAUSE) && nodes < 3 || faults.contains(Fault.KILL) && nodes < 3) {
-                throw new IllegalArgumentException("kill and pause need at least 3 nodes, not " + nodes);
+            if (nodes < 3) {
+                throw new IllegalArgumentException("nodes " + nodes + " must be at least 3: a fault takes one away");
             }
         }
     }

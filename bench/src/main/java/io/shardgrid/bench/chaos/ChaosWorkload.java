@@ -145,49 +145,61 @@ final class ChaosWorkload {
         Map<String, String> lastSeen = new HashMap<>();
         long seq = 0;
         while (running) {
-            boolean counter = random.nextInt(registers.size() + counters.size()) >= registers.size();
-            int roll = random.nextInt(100);
-            if (counter) {
-                String key = counters.get(random.nextInt(counters.size()));
-                if (roll < 40) {
-                    get(process, key);
-                } else if (roll < 92) {
-                    long delta = 1 + random.nextInt(5);
-                    History.Pending p = history.invokeIncrement(process, key, delta);
-                    complete(p, client.increment(key, delta), r -> p.okIncremented(r));
-                } else {
-                    delete(process, key);
-                }
-            } else {
-                String key = registers.get(random.nextInt(registers.size()));
-                String value = "p" + process + "-" + seq++;
-                if (roll < 40) {
-                    History.Pending p = history.invokeGet(process, key);
-                    complete(p, client.get(key), r -> {
-                        p.okRead(r.orElse(null));
-                        lastSeen.put(key, r.orElse(null));
-                    });
-                } else if (roll < 65) {
-                    History.Pending p = history.invokeSet(process, key, value);
-                    complete(p, client.set(key, value), r -> {
-                        p.ok();
-                        lastSeen.put(key, value);
-                    });
-                } else if (roll < 88) {
-                    String expected = lastSeen.get(key);
-                    History.Pending p = history.invokeCas(process, key, expected, value);
-                    complete(p, client.compareAndSet(utf8(key), expected == null ? null : utf8(expected), utf8(value),
-                        Duration.ZERO), r -> {
-                            p.okSwapped(r);
-                            if (r) {
-                                lastSeen.put(key, value);
-                            }
-                        });
-                } else {
-                    delete(process, key);
-                }
+            try {
+                seq = step(process, random, lastSeen, seq);
+            } catch (RuntimeException e) {
+                // Thrown before the call was sent (e.g. no partition map); its op stays pending = UNKNOWN.
+                count(e.getClass().getSimpleName());
             }
         }
+    }
+
+    /** One random operation; the next sequence number for unique values. */
+    private long step(int process, Random random, Map<String, String> lastSeen, long seq) {
+        long next = seq;
+        boolean counter = random.nextInt(registers.size() + counters.size()) >= registers.size();
+        int roll = random.nextInt(100);
+        if (counter) {
+            String key = counters.get(random.nextInt(counters.size()));
+            if (roll < 40) {
+                get(process, key);
+            } else if (roll < 92) {
+                long delta = 1 + random.nextInt(5);
+                History.Pending p = history.invokeIncrement(process, key, delta);
+                complete(p, client.increment(key, delta), r -> p.okIncremented(r));
+            } else {
+                delete(process, key);
+            }
+        } else {
+            String key = registers.get(random.nextInt(registers.size()));
+            String value = "p" + process + "-" + next++;
+            if (roll < 40) {
+                History.Pending p = history.invokeGet(process, key);
+                complete(p, client.get(key), r -> {
+                    p.okRead(r.orElse(null));
+                    lastSeen.put(key, r.orElse(null));
+                });
+            } else if (roll < 65) {
+                History.Pending p = history.invokeSet(process, key, value);
+                complete(p, client.set(key, value), r -> {
+                    p.ok();
+                    lastSeen.put(key, value);
+                });
+            } else if (roll < 88) {
+                String expected = lastSeen.get(key);
+                History.Pending p = history.invokeCas(process, key, expected, value);
+                complete(p, client.compareAndSet(utf8(key), expected == null ? null : utf8(expected), utf8(value),
+                    Duration.ZERO), r -> {
+                        p.okSwapped(r);
+                        if (r) {
+                            lastSeen.put(key, value);
+                        }
+                    });
+            } else {
+                delete(process, key);
+            }
+        }
+        return next;
     }
 
     private Operation.Outcome get(int process, String key) {
@@ -223,21 +235,29 @@ final class ChaosWorkload {
     }
 
     private Operation.Outcome classify(History.Pending p, Throwable error) {
+        Throwable e = unwrap(error);
+        count(e instanceof GridException g ? g.code().name() : e.getClass().getSimpleName());
+        Operation.Outcome outcome = outcomeOf(e);
+        if (outcome == Operation.Outcome.FAIL) {
+            p.fail();
+        } else {
+            p.unknown();
+        }
+        return outcome;
+    }
+
+    /** FAIL for an error that applied nothing, else UNKNOWN: never FAIL for something that may have applied. */
+    static Operation.Outcome outcomeOf(Throwable error) {
+        return unwrap(error) instanceof GridException g && APPLIED_NOTHING.contains(g.code())
+            ? Operation.Outcome.FAIL : Operation.Outcome.UNKNOWN;
+    }
+
+    private static Throwable unwrap(Throwable error) {
         Throwable e = error;
-        while (e instanceof CompletionException && e.getCause() != null) {
+        while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
             e = e.getCause();
         }
-        if (e instanceof GridException g) {
-            count(g.code().name());
-            if (APPLIED_NOTHING.contains(g.code())) {
-                p.fail();
-                return Operation.Outcome.FAIL;
-            }
-        } else {
-            count(e.getClass().getSimpleName());
-        }
-        p.unknown();
-        return Operation.Outcome.UNKNOWN;
+        return e;
     }
 
     private void count(String outcome) {
