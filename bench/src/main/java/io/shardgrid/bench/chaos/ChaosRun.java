@@ -9,10 +9,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One chaos run: start a {@link ProcessCluster}, run a {@link ChaosWorkload} against it while the
@@ -47,6 +50,8 @@ final class ChaosRun {
         }
     }
 
+    /** Node start-up is slow on a loaded machine: the first start gets at least this long. */
+    private static final Duration CLUSTER_START_TIMEOUT = Duration.ofSeconds(150);
     private final Options options;
     private final PrintStream out;
 
@@ -60,19 +65,22 @@ final class ChaosRun {
         Files.createDirectories(dir);
         Random random = new Random(options.seed());
         ProcessCluster cluster = new ProcessCluster(dir, options.nodes(), options.partitions(), random);
-        TmpfsMount tmpfs = null;
         NetnsNetwork network = null;
         int diskNode = -1;
         String clusterDump = null;
         List<String> notes = new ArrayList<>();
+        Teardown teardown = new Teardown();
+        Thread hook = new Thread(teardown, "chaos-teardown");
+        Runtime.getRuntime().addShutdownHook(hook);
         try {
             if (options.faults().contains(Fault.DISK)) {
                 diskNode = options.nodes();
-                tmpfs = TmpfsMount.mount(dir.resolve("tmpfs-node" + diskNode), "96m");
+                TmpfsMount tmpfs = TmpfsMount.mount(dir.resolve("tmpfs-node" + diskNode), "96m");
                 if (tmpfs == null) {
                     notes.add("disk fault skipped: could not mount a tmpfs (needs root)");
                     diskNode = -1;
                 } else {
+                    teardown.add(tmpfs);
                     cluster.dataDir(diskNode, tmpfs.path().resolve("data"));
                 }
             }
@@ -81,13 +89,16 @@ final class ChaosRun {
                 if (network == null) {
                     notes.add("partition fault skipped: could not create network namespaces (needs root and iproute2)");
                 } else {
+                    teardown.add(network);
                     cluster.network(network);
                 }
             }
             out.printf("chaos: %d nodes, %d partitions, faults %s, seed %d, dir %s%n", options.nodes(),
                 options.partitions(), options.faults(), options.seed(), dir);
             long startNs = System.nanoTime();
-            cluster.start(options.readyTimeout());
+            teardown.add(cluster);
+            cluster.start(options.readyTimeout().compareTo(CLUSTER_START_TIMEOUT) > 0 ? options.readyTimeout()
+                : CLUSTER_START_TIMEOUT);
             long clusterReadyNs = System.nanoTime();
             out.printf("chaos: cluster ready in %.1f s%n", (clusterReadyNs - startNs) / 1e9);
 
@@ -137,12 +148,38 @@ final class ChaosRun {
             out.print(cluster.dump(30));
             throw e;
         } finally {
-            cluster.close();
-            if (tmpfs != null) {
-                tmpfs.close();
+            teardown.run();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // already shutting down: the hook runs teardown, which is done
             }
-            if (network != null) {
-                network.close();
+        }
+    }
+
+    /**
+     * Undoes what a run set up, the last first (nodes, then the namespaces and tmpfs they used),
+     * once: at the end of the run, or from a shutdown hook on Ctrl-C.
+     */
+    private static final class Teardown implements Runnable {
+        private final Deque<AutoCloseable> resources = new ConcurrentLinkedDeque<>();
+        private final AtomicBoolean done = new AtomicBoolean();
+
+        void add(AutoCloseable resource) {
+            resources.push(resource);
+        }
+
+        @Override
+        public void run() {
+            if (!done.compareAndSet(false, true)) {
+                return;
+            }
+            for (AutoCloseable r : resources) {
+                try {
+                    r.close();
+                } catch (Exception e) {
+                    System.err.println("chaos: teardown of " + r + " failed: " + e);
+                }
             }
         }
     }

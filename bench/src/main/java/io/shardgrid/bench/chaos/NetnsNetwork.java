@@ -104,10 +104,17 @@ final class NetnsNetwork implements AutoCloseable {
         return id + "-n" + i;
     }
 
-    /** Deletes the namespaces (their veth ends go with them) and the bridge; call after the nodes are dead. */
+    /**
+     * Deletes the veth pairs, the namespaces and the bridge; call after the nodes are dead. The veths
+     * go first and explicitly: a namespace can outlive {@code ip netns del} for a while, and its veth
+     * end then keeps the host end alive.
+     */
     @Override
     public void close() {
         try {
+            for (int i = 1; i <= created.size(); i++) {
+                tryIp("link", "del", id + "h" + i);
+            }
             for (String ns : created) {
                 tryIp("netns", "del", ns);
             }
