@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
-import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.TimeUnit;
@@ -104,8 +103,6 @@ final class ChaosRun {
 
             History history = new History();
             List<FaultEvent> events = new ArrayList<>();
-            List<String> unread;
-            long faultsEndNs;
             try (GridClient client = GridClient.builder().seeds(cluster.grpcAddresses())
                 .timeout(Duration.ofMillis(2_500)).build()) {
                 ChaosWorkload workload = new ChaosWorkload(client, history, options.registerKeys(),
@@ -125,8 +122,9 @@ final class ChaosRun {
                     }
                     Thread.sleep(options.quiet().toMillis());
                 }
-                faultsEndNs = System.nanoTime();
+                long faultsEndNs = System.nanoTime();
                 workload.stop();
+                List<String> unread;
                 try (GridClient reader = GridClient.builder().seeds(cluster.grpcAddresses())
                     .timeout(Duration.ofMillis(2_500)).build()) {
                     unread = workload.finalReads(reader, TimeUnit.SECONDS.toMillis(30));
