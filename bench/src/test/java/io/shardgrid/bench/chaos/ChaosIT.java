@@ -21,7 +21,9 @@ class ChaosIT {
 
     @Test
     void acknowledgedWritesSurviveFaultsAndEveryAnswerIsLinearizable() throws Exception {
-        long seed = Long.getLong("chaos.seed", System.currentTimeMillis());
+        // A fixed seed in CI (fault targets, ports, each client's operations); timing still varies.
+        // Another one: -Dchaos.seed=N. Random seeds belong to the soak, `bin/grid chaos`.
+        long seed = Long.getLong("chaos.seed", 7L);
         ChaosRun.Options options = new ChaosRun.Options(Duration.ofSeconds(50), 3, 8,
             List.of(Fault.KILL, Fault.PAUSE, Fault.PARTITION, Fault.DISK), seed, 6, 16, 8, dir, Duration.ofSeconds(3),
             Duration.ofSeconds(60));

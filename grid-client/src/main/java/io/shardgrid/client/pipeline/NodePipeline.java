@@ -108,17 +108,20 @@ public final class NodePipeline implements AutoCloseable {
 
     private synchronized void send(BatchRequest message) {
         Stream current = stream;
-        if (current == null) {
-            // Kept in a local: opening the call can fail at once, and onError then clears the field.
-            current = new Stream();
-            stream = current;
-            GridDataGrpc.newStub(channel).batch(current);
-        }
         try {
+            if (current == null) {
+                // Kept in a local: opening the call can fail at once, and onError then clears the field.
+                current = new Stream();
+                stream = current;
+                GridDataGrpc.newStub(channel).batch(current);
+            }
             current.requests.onNext(message);
             messagesSent.incrementAndGet();
         } catch (RuntimeException e) {
-            current.fail(e);
+            // Whatever failed, the flusher must live on and every op of this message must get an answer.
+            if (current != null) {
+                current.fail(e);
+            }
             for (BatchOp op : message.getOpsList()) {
                 fail(op.getCorrelationId(), e);
             }
