@@ -1,12 +1,10 @@
 package io.shardgrid.bench.chaos;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One network namespace per node on a private bridge (iproute2 only, needs root), so one node can
@@ -137,16 +135,6 @@ final class NetnsNetwork implements AutoCloseable {
     private static String tryIp(String... args) throws InterruptedException {
         List<String> command = new ArrayList<>(List.of("ip"));
         command.addAll(List.of(args));
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return String.join(" ", command) + ": timed out";
-            }
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            return p.exitValue() == 0 ? null : String.join(" ", command) + ": exit " + p.exitValue() + " " + out;
-        } catch (IOException e) {
-            return String.join(" ", command) + ": " + e.getMessage();
-        }
+        return SystemCommand.run(command);
     }
 }
