@@ -7,7 +7,7 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
 
-/** The ports-and-adapters rules of DESIGN.md, checked on the compiled server classes. */
+/** The ports-and-adapters rules (core and the planner free of Ratis and gRPC; only consensus imports Ratis, only transport gRPC), checked on the compiled server classes. */
 class LayeringTest {
     private static final JavaClasses SERVER = new ClassFileImporter()
         .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)

@@ -11,9 +11,9 @@ import java.util.Random;
  * be cut off from the others while clients still reach every node.
  *
  * <pre>
- *   root ns: bridge sgcXXXXb 10.231.S.1/24 (the chaos run and its clients)
- *     ├─ veth sgcXXXXh1 ── ns sgcXXXX-n1: sgcXXXXn1 10.231.S.11/24, lo
- *     ├─ veth sgcXXXXh2 ── ns sgcXXXX-n2: sgcXXXXn2 10.231.S.12/24, lo
+ *   root ns: bridge sgcRUNb 10.231.S.1/24 (the chaos run and its clients)
+ *     ├─ veth sgcRUNh1 ── ns sgcRUN-n1: sgcRUNn1 10.231.S.11/24, lo
+ *     ├─ veth sgcRUNh2 ── ns sgcRUN-n2: sgcRUNn2 10.231.S.12/24, lo
  *     └─ …
  * </pre>
  *

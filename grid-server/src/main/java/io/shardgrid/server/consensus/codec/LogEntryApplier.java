@@ -12,7 +12,8 @@ import org.agrona.DirectBuffer;
 /**
  * Applies a validated log entry to a partition's store, op by op in log order, with the entry's
  * {@code leaderTimeMs} as "now" for every op: replicas never read their own clock here, so every
- * replica that applies the same log reaches the same state (DESIGN.md, "Determinism").
+ * replica that applies the same log reaches the same state; anything else that changes a replica
+ * is decided by the leader and replicated as an entry.
  *
  * <p>Results go to a {@link ResultHandler}, one call per op in order: the leader completes each
  * waiting request from it, followers pass {@link #IGNORE_RESULTS}. Allocates nothing per op; keep
