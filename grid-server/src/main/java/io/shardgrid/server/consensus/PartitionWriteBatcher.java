@@ -80,8 +80,8 @@ final class PartitionWriteBatcher {
     }
 
     /**
-     * Queues {@code commands} in order; they share an entry as far as the batch limits allow. All or none are queued: past {@code maxQueuedWrites}
-     * every one fails with RESOURCE_EXHAUSTED.
+     * Queues {@code commands} in order; they share an entry as far as the batch limits allow.
+     * All or none are queued: past {@code maxQueuedWrites} every one fails with RESOURCE_EXHAUSTED.
      */
     List<CompletableFuture<WriteResult>> submitAll(List<WriteCommand> commands) {
         List<CompletableFuture<WriteResult>> futures = new ArrayList<>(commands.size());
