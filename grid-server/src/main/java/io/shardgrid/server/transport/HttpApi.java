@@ -29,6 +29,8 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
@@ -45,7 +47,8 @@ import org.slf4j.LoggerFactory;
 public final class HttpApi implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
     private static final String FORWARDED = "X-Shardgrid-Forwarded";
-    private static final int MAX_BODY_BYTES = Limits.VALUE_BYTES_CEILING + 64 * 1024;
+    /** Room in a request body beyond the value limit, so the limit's own error names the value's length. */
+    private static final int BODY_SLACK_BYTES = 64 * 1024;
 
     static {
         // The JDK server writes headers and body separately; with Nagle on, a keep-alive client's
@@ -63,6 +66,12 @@ public final class HttpApi implements AutoCloseable {
     private final ExecutorService executor;
     private final HttpClient forwarder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final BooleanSupplier membershipSettled;
+    /**
+     * Recordings run one at a time on their own thread, not on the HTTP workers: a call holds its
+     * connection for up to 300 s, and the workers also answer the liveness probe.
+     */
+    private final ExecutorService profiler;
+    private final Semaphore profiling = new Semaphore(1);
 
     public HttpApi(ServerConfig config, GridService grid, RatisNode node, Membership membership, GridMetrics metrics,
                    AdminTokenInterceptor adminToken, BooleanSupplier membershipSettled) throws IOException {
@@ -79,6 +88,11 @@ public final class HttpApi implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.profiler = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, config.nodeId() + "-profiler");
+            t.setDaemon(true);
+            return t;
+        });
         this.server = HttpServer.create(new InetSocketAddress(ServerConfig.host(config.httpAddress()),
             ServerConfig.port(config.httpAddress())), 128);
         server.setExecutor(executor);
@@ -89,7 +103,7 @@ public final class HttpApi implements AutoCloseable {
         server.createContext("/metrics", ex -> handle(ex, this::metrics));
         server.createContext("/health/live", ex -> handle(ex, e -> reply(e, 200, "live")));
         server.createContext("/health/ready", ex -> handle(ex, this::ready));
-        server.createContext("/debug/profile", ex -> handle(ex, this::profile));
+        server.createContext("/debug/profile", this::profile);
     }
 
     public void start() {
@@ -231,8 +245,49 @@ public final class HttpApi implements AutoCloseable {
         return null;
     }
 
-    private void profile(HttpExchange ex) throws Exception {
-        String s = params(ex).getOrDefault("seconds", "30");
+    /**
+     * Answers on the profiler thread once the recording ends; refuses at once without the admin
+     * token (none configured refuses too, as the admin gRPC API does) or while another one runs.
+     */
+    private void profile(HttpExchange ex) {
+        int seconds;
+        try {
+            if (!adminToken.accepts(ex.getRequestHeaders().getFirst("Authorization"))) {
+                throw new GridException(GridErrorCode.UNAUTHENTICATED, config.adminToken().isEmpty()
+                    ? "profiling needs an admin token: start the node with --admin-token"
+                    : "missing or wrong admin token");
+            }
+            seconds = profileSeconds(params(ex).getOrDefault("seconds", "30"));
+            if (!profiling.tryAcquire()) {
+                throw new GridException(GridErrorCode.RESOURCE_EXHAUSTED, "a profile is already being recorded");
+            }
+        } catch (RuntimeException e) {
+            handle(ex, x -> {
+                throw e;
+            });
+            return;
+        }
+        try {
+            profiler.execute(() -> handle(ex, x -> {
+                try {
+                    byte[] recording = Profiler.record(Duration.ofSeconds(seconds));
+                    x.getResponseHeaders().set("Content-Type", "application/octet-stream");
+                    x.getResponseHeaders().set("Content-Disposition",
+                        "attachment; filename=\"" + config.nodeId() + ".jfr\"");
+                    reply(x, 200, recording);
+                } finally {
+                    profiling.release();
+                }
+            }));
+        } catch (RejectedExecutionException e) {
+            profiling.release();
+            handle(ex, x -> {
+                throw new GridException(GridErrorCode.UNAVAILABLE, "node is stopping");
+            });
+        }
+    }
+
+    private static int profileSeconds(String s) {
         int seconds;
         try {
             seconds = Integer.parseInt(s);
@@ -242,10 +297,7 @@ public final class HttpApi implements AutoCloseable {
         if (seconds < 1 || seconds > 300) {
             throw GridException.invalidArgument("seconds " + seconds + " must be in [1, 300]");
         }
-        byte[] recording = Profiler.record(Duration.ofSeconds(seconds));
-        ex.getResponseHeaders().set("Content-Type", "application/octet-stream");
-        ex.getResponseHeaders().set("Content-Disposition", "attachment; filename=\"" + config.nodeId() + ".jfr\"");
-        reply(ex, 200, recording);
+        return seconds;
     }
 
     /** Sends the request to the key's leader if this node does not lead it; returns whether it did. */
@@ -307,14 +359,16 @@ public final class HttpApi implements AutoCloseable {
     }
 
     /** The request body, read once and kept on the exchange so a retry sees it again. */
-    private static byte[] cachedBody(HttpExchange ex) throws IOException {
+    private byte[] cachedBody(HttpExchange ex) throws IOException {
         Object cached = ex.getAttribute("body");
         if (cached instanceof byte[] bytes) {
             return bytes;
         }
-        byte[] body = ex.getRequestBody().readNBytes(MAX_BODY_BYTES + 1);
-        if (body.length > MAX_BODY_BYTES) {
-            throw GridException.invalidArgument("request body exceeds " + MAX_BODY_BYTES + " bytes");
+        int maxBody = config.limits().maxValueBytes() + BODY_SLACK_BYTES;
+        byte[] body = ex.getRequestBody().readNBytes(maxBody + 1);
+        if (body.length > maxBody) {
+            throw GridException.invalidArgument("request body exceeds " + maxBody + " bytes (value limit "
+                + config.limits().maxValueBytes() + " bytes)");
         }
         ex.setAttribute("body", body);
         return body;
@@ -368,6 +422,7 @@ public final class HttpApi implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
+        profiler.shutdownNow();
         executor.shutdownNow();
     }
 }
