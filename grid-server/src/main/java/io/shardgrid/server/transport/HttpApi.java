@@ -208,8 +208,41 @@ public final class HttpApi implements AutoCloseable {
         String raft = new String(required(q, "addr"), StandardCharsets.UTF_8);
         NodeDescriptor joiner = new NodeDescriptor(nodeId, q.getOrDefault("grpc_addr", ""),
             q.getOrDefault("http_addr", ""), raft.startsWith(":") ? "127.0.0.1" + raft : raft);
+        refuseMovingALiveNode(joiner);
         PartitionMap map = membership.join(joiner);
         reply(ex, 200, "joined (map epoch " + map.epoch() + ")");
+    }
+
+    /**
+     * A join with a known node's id and other addresses is how a node restarted elsewhere comes back,
+     * but also how anyone could redirect that node's clients and forwarding: allowed only once the
+     * node no longer answers at the addresses on record.
+     */
+    private void refuseMovingALiveNode(NodeDescriptor joiner) {
+        PartitionMap map = node.map();
+        NodeDescriptor known = map == null ? null : map.node(joiner.nodeId()).orElse(null);
+        if (known == null || (known.raftAddress().equals(joiner.raftAddress())
+                && known.grpcAddress().equals(joiner.grpcAddress()) && known.httpAddress().equals(joiner.httpAddress()))) {
+            return;
+        }
+        if (!known.httpAddress().isEmpty() && answersLive(known.httpAddress())) {
+            throw new GridException(GridErrorCode.CONDITION_FAILED, "node " + joiner.nodeId()
+                + " is alive at its recorded address " + known.httpAddress() + "; a join cannot move it");
+        }
+    }
+
+    private boolean answersLive(String httpAddress) {
+        try {
+            HttpResponse<Void> response = forwarder.send(HttpRequest.newBuilder(
+                    URI.create("http://" + httpAddress + "/health/live")).timeout(Duration.ofSeconds(2)).build(),
+                HttpResponse.BodyHandlers.discarding());
+            return response.statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
+        }
     }
 
     private void metrics(HttpExchange ex) throws IOException {

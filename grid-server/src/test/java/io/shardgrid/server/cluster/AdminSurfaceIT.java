@@ -106,6 +106,16 @@ class AdminSurfaceIT {
     }
 
     @Test
+    void aJoinCannotMoveANodeThatIsAliveAtItsRecordedAddresses() throws Exception {
+        String before = cluster.node(1).raft().map().node("n1").orElseThrow().toString();
+        HttpResponse<byte[]> response = get("/join?node_id=n1&addr=127.0.0.1:1&grpc_addr=127.0.0.1:2"
+            + "&http_addr=127.0.0.1:3", "Bearer " + TOKEN);
+        assertThat(response.statusCode()).isEqualTo(409);
+        assertThat(new String(response.body(), java.nio.charset.StandardCharsets.UTF_8)).contains("is alive");
+        assertThat(cluster.node(1).raft().map().node("n1").orElseThrow().toString()).isEqualTo(before);
+    }
+
+    @Test
     void theNodeConfigPrintsNoAdminToken() {
         assertThat(cluster.config(1).adminToken()).isEqualTo(TOKEN);
         assertThat(cluster.config(1).toString()).doesNotContain(TOKEN).contains("adminToken=(set)");
