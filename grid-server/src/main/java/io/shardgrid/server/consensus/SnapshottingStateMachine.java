@@ -14,7 +14,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.ratis.io.MD5Hash;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.raftlog.RaftLog;
@@ -53,6 +55,8 @@ abstract class SnapshottingStateMachine extends BaseStateMachine {
      * {@link #takeSnapshot} or an install followed by {@link #reinitialize}, so both refresh it.
      */
     private volatile SingleFileSnapshotInfo latestSnapshot;
+    /** Why Ratis's log worker for this replica stopped (it never resumes; see LogFailureRecovery), or null. */
+    private final AtomicReference<String> logFailure = new AtomicReference<>();
 
     /** Writes the whole state; called on the apply thread. */
     protected abstract void writeState(OutputStream out) throws IOException;
@@ -78,6 +82,20 @@ abstract class SnapshottingStateMachine extends BaseStateMachine {
     public void pause() {
         getLifeCycle().transition(LifeCycle.State.PAUSING);
         getLifeCycle().transition(LifeCycle.State.PAUSED);
+    }
+
+    @Override
+    public void notifyLogFailed(Throwable cause, LogEntryProto failedEntry) {
+        String what = "raft log failed" + (failedEntry == null ? "" : " at index " + failedEntry.getIndex())
+            + ": " + cause;
+        if (logFailure.compareAndSet(null, what)) {
+            LOG.error("{}: {}; this replica stops until it is reopened", getId(), what, cause);
+        }
+    }
+
+    /** Why this replica's raft log stopped taking entries, or null while it works. */
+    String logFailure() {
+        return logFailure.get();
     }
 
     /** How many snapshots Ratis installed from a leader into this replica. */

@@ -26,7 +26,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -263,7 +265,15 @@ public final class HttpApi implements AutoCloseable {
         if (node.map() == null) {
             return "no partition map yet";
         }
+        List<Integer> reopening = node.partitionsReopening();
+        if (!reopening.isEmpty()) {
+            return "partition " + reopening.get(0) + " is being reopened after its raft log failed (is the disk full?)";
+        }
         for (int p : node.hostedPartitions()) {
+            Optional<String> failed = node.logFailure(p);
+            if (failed.isPresent()) {
+                return "partition " + p + ": " + failed.get() + " (reopened automatically once the disk takes writes)";
+            }
             if (node.leaderOf(p).isEmpty()) {
                 return "partition " + p + " has no leader yet";
             }
