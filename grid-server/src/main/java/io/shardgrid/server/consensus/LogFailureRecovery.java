@@ -1,7 +1,9 @@
 package io.shardgrid.server.consensus;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -26,6 +28,8 @@ import org.slf4j.LoggerFactory;
  * division with its directory kept and adding it back starts a new worker that recovers the log
  * and the state machine from disk, exactly as a restart would for that one group; while the disk
  * still refuses writes the add fails or the new log fails again, and the next round tries again.
+ * If the failure also left the replica's {@code raft-meta} empty, {@link RaftMetaRepair} rewrites it
+ * before the add, from the term the failed division still had in memory.
  * Nothing acknowledged is at risk: an entry the failed worker did not persist was never counted
  * toward a quorum by this replica.
  */
@@ -38,7 +42,11 @@ final class LogFailureRecovery implements AutoCloseable {
     private final ClientId clientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
     /** Groups removed for a reopen whose add has not succeeded yet: retried every round. */
-    private final Map<Integer, RaftGroup> awaitingAdd = new ConcurrentHashMap<>();
+    private final Map<Integer, Closed> awaitingAdd = new ConcurrentHashMap<>();
+
+    /** A division closed for a reopen: its group, the term it had in memory and its raft-meta file. */
+    private record Closed(RaftGroup group, long term, Path metaFile) {
+    }
     private final ScheduledExecutorService scheduler;
 
     LogFailureRecovery(String nodeId, RaftServer server, Supplier<Map<Integer, String>> failures,
@@ -55,8 +63,8 @@ final class LogFailureRecovery implements AutoCloseable {
     }
 
     /** Partitions being reopened (removed, not yet added back): they count as hosted but not ready. */
-    Map<Integer, RaftGroup> reopening() {
-        return Map.copyOf(awaitingAdd);
+    Set<Integer> reopening() {
+        return Set.copyOf(awaitingAdd.keySet());
     }
 
     void round() {
@@ -75,9 +83,11 @@ final class LogFailureRecovery implements AutoCloseable {
     private void remove(int p, String why) {
         RaftGroupId groupId = groupIds.apply(p);
         try {
-            RaftGroup group = server.getDivision(groupId).getGroup();
+            RaftServer.Division division = server.getDivision(groupId);
+            Closed closed = new Closed(division.getGroup(), division.getInfo().getCurrentTerm(),
+                division.getRaftStorage().getStorageDir().getCurrentDir().toPath().resolve(RaftMetaRepair.FILE_NAME));
             LOG.warn("{}: p{} {}; reopening it from its directory", server.getId(), p, why);
-            awaitingAdd.put(p, group);
+            awaitingAdd.put(p, closed);
             server.groupManagement(GroupManagementRequest.newRemove(clientId, server.getId(),
                 callIds.incrementAndGet(), groupId, false, false));
         } catch (IOException e) {
@@ -85,10 +95,15 @@ final class LogFailureRecovery implements AutoCloseable {
         }
     }
 
-    private void add(int p, RaftGroup group) {
+    private void add(int p, Closed closed) {
         try {
+            if (RaftMetaRepair.needsRepair(closed.metaFile())) {
+                RaftMetaRepair.write(closed.metaFile(), closed.term(), server.getId().toString());
+                LOG.warn("{}: p{}: raft-meta was left empty by the failed write; rewrote term {} with a vote for "
+                    + "itself", server.getId(), p, closed.term());
+            }
             RaftClientReply reply = server.groupManagement(GroupManagementRequest.newAdd(clientId, server.getId(),
-                callIds.incrementAndGet(), group, false));
+                callIds.incrementAndGet(), closed.group(), false));
             if (reply.isSuccess()) {
                 awaitingAdd.remove(p);
                 LOG.info("{}: p{} reopened from its directory", server.getId(), p);

@@ -348,7 +348,7 @@ public final class RatisNode implements ConsensusGroups, Closeable {
      * while it works; a replica being reopened counts as stopped.
      */
     public Optional<String> logFailure(int partitionId) {
-        if (logRecovery.reopening().containsKey(partitionId)) {
+        if (logRecovery.reopening().contains(partitionId)) {
             return Optional.of("being reopened after its raft log failed");
         }
         PartitionStateMachine sm = partitions.get(partitionId);
@@ -357,7 +357,7 @@ public final class RatisNode implements ConsensusGroups, Closeable {
 
     /** Local partitions that are closed for a reopen after a log failure and not yet back. */
     public List<Integer> partitionsReopening() {
-        List<Integer> ids = new ArrayList<>(logRecovery.reopening().keySet());
+        List<Integer> ids = new ArrayList<>(logRecovery.reopening());
         ids.sort(null);
         return ids;
     }

@@ -9,15 +9,19 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Properties;
+import org.apache.ratis.server.RaftServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A replica whose raft log failed (as Ratis reports a full disk) is reported unready, then reopened
- * from its directory by the node itself, with its data, and serves again.
+ * A replica whose raft log failed (as Ratis reports a full disk) and whose raft-meta the failure
+ * emptied is reported unready, then repaired and reopened from its directory by the node itself,
+ * with its data, and serves again.
  */
 class LogFailureRecoveryIT {
     private static final int PARTITIONS = 2;
@@ -47,6 +51,11 @@ class LogFailureRecoveryIT {
         }
         RatisNode node2 = cluster.node(2).raft();
         PartitionStateMachine failed = node2.stateMachine(0);
+        RaftServer.Division division = node2.division(GroupIds.partition(0));
+        long term = division.getInfo().getCurrentTerm();
+        Path meta = division.getRaftStorage().getStorageDir().getCurrentDir().toPath().resolve("raft-meta");
+        // What a full disk does to Ratis: the log worker fails, and a term update's write leaves raft-meta empty.
+        Files.write(meta, new byte[0]);
         failed.notifyLogFailed(new IOException("No space left on device (injected)"), null);
 
         HttpResponse<String> unready = get(2, "/health/ready");
@@ -58,6 +67,11 @@ class LogFailureRecoveryIT {
         assertThat(node2.stateMachine(0)).as("a new state machine after the reopen").isNotSameAs(failed);
         assertThat(node2.logFailure(0)).isEmpty();
         assertThat(node2.partitionsReopening()).isEmpty();
+        Properties repaired = new Properties();
+        try (var in = Files.newInputStream(meta)) {
+            repaired.load(in);
+        }
+        assertThat(Long.parseLong(repaired.getProperty("term"))).isGreaterThanOrEqualTo(term);
 
         for (int i = 50; i < 60; i++) {
             assertThat(get(2, "/set?key=k" + i + "&value=v" + i).statusCode()).isEqualTo(200);
