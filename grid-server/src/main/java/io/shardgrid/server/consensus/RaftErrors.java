@@ -7,9 +7,12 @@ import java.util.concurrent.TimeoutException;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Turns Ratis replies and exceptions into the grid's error model. */
 final class RaftErrors {
+    private static final Logger LOG = LoggerFactory.getLogger(RaftErrors.class);
     private RaftErrors() {
     }
 
@@ -23,6 +26,9 @@ final class RaftErrors {
             return notLeader(notLeader, partitionId, mapEpoch);
         }
         if (reply.getStateMachineException() != null) {
+            // The client sees INTERNAL; the operator needs the cause.
+            LOG.warn("p{}: the state machine refused a write: {}", partitionId, reply.getStateMachineException().toString(),
+                reply.getStateMachineException());
             return new GridException(GridErrorCode.INTERNAL, "partition " + partitionId + " failed to apply a write");
         }
         String what = reply.getException() == null ? "unknown failure" : reply.getException().getClass().getSimpleName();

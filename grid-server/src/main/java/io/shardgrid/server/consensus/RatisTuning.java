@@ -21,14 +21,15 @@ import org.slf4j.LoggerFactory;
  * <p>Design notes: Ratis spends threads and buffers per division (log worker, state-machine
  * updater, election timer, appenders). With defaults a division costs an 8 MB write buffer and a
  * 4 MB preallocated segment, and the server/client thread pools are unbounded cached pools per
- * group. Here buffers are small (the write buffer must exceed the appender byte limit by 8 bytes),
+ * group. Here buffers are as small as the largest entry allows (the write buffer must exceed the
+ * appender byte limit by 8 bytes),
  * pools are fixed-size, and election timeouts are spread wide so 3 × P groups don't all elect at
  * once after a restart.
  */
 public final class RatisTuning {
     private static final Logger LOG = LoggerFactory.getLogger(RatisTuning.class);
-    static final SizeInBytes APPENDER_BYTES = SizeInBytes.valueOf("1MB");
-    static final SizeInBytes WRITE_BUFFER = SizeInBytes.valueOf(APPENDER_BYTES.getSize() + 8 + 1024 * 1024);
+    /** Room for an entry's own framing (entry and op headers, the protobuf envelope) beyond its payload. */
+    private static final int ENTRY_FRAMING_BYTES = 64 * 1024;
 
     private RatisTuning() {
     }
@@ -56,8 +57,13 @@ public final class RatisTuning {
         // Memory per division.
         RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(config.logSegmentBytes()));
         RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf("256KB"));
-        RaftServerConfigKeys.Log.setWriteBufferSize(p, WRITE_BUFFER);
-        RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, APPENDER_BYTES);
+        // Ratis refuses an entry larger than the appender's byte limit, so the limit must hold the
+        // largest entry the batcher can close: a batch just under its byte bound plus one more op of
+        // the largest key and value allowed (a 1 MiB value alone exceeded the old fixed 1 MB limit).
+        long largestEntry = config.maxBatchBytes() + (long) config.limits().maxValueBytes()
+            + config.limits().maxKeyBytes() + ENTRY_FRAMING_BYTES;
+        RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(largestEntry));
+        RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(largestEntry + 8));
         RaftServerConfigKeys.Log.setSegmentCacheNumMax(p, 2);
         GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf("32MB"));
         GrpcConfigKeys.Server.setAsyncRequestThreadPoolCached(p, false);

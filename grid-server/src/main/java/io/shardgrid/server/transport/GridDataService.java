@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.grpc.stub.StreamObserver;
 import io.shardgrid.common.error.GridErrorCode;
 import io.shardgrid.common.error.GridException;
+import io.shardgrid.common.limits.CallLimits;
 import io.shardgrid.common.routing.PartitionMap;
 import io.shardgrid.proto.v1.BatchOp;
 import io.shardgrid.proto.v1.BatchRequest;
@@ -79,6 +80,7 @@ public final class GridDataService extends GridDataGrpc.GridDataImplBase {
     @Override
     public void multiGet(MultiGetRequest request, StreamObserver<MultiGetResponse> out) {
         unary("multi_get", () -> {
+            checkKeysPerCall(request.getKeysCount(), "MultiGet keys");
             @SuppressWarnings("unchecked")
             CompletableFuture<GetResponse>[] parts = new CompletableFuture[request.getKeysCount()];
             for (int i = 0; i < parts.length; i++) {
@@ -87,8 +89,15 @@ public final class GridDataService extends GridDataGrpc.GridDataImplBase {
             }
             return CompletableFuture.allOf(parts).thenApply(ignored -> {
                 MultiGetResponse.Builder b = MultiGetResponse.newBuilder();
+                long valueBytes = 0;
                 for (CompletableFuture<GetResponse> part : parts) {
-                    b.addResults(part.join());
+                    GetResponse r = part.join();
+                    valueBytes += r.getValue().size();
+                    if (valueBytes > CallLimits.MAX_RESPONSE_VALUE_BYTES) {
+                        throw new GridException(GridErrorCode.RESOURCE_EXHAUSTED, "MultiGet answer exceeds "
+                            + CallLimits.MAX_RESPONSE_VALUE_BYTES + " value bytes; ask for fewer keys per call");
+                    }
+                    b.addResults(r);
                 }
                 return b.build();
             });
@@ -98,6 +107,7 @@ public final class GridDataService extends GridDataGrpc.GridDataImplBase {
     @Override
     public void multiSet(MultiSetRequest request, StreamObserver<MultiSetResponse> out) {
         unary("multi_set", () -> {
+            checkKeysPerCall(request.getEntriesCount(), "MultiSet entries");
             @SuppressWarnings("unchecked")
             CompletableFuture<SetResponse>[] parts = new CompletableFuture[request.getEntriesCount()];
             List<WriteCommand> writes = new ArrayList<>(parts.length);
@@ -222,6 +232,13 @@ public final class GridDataService extends GridDataGrpc.GridDataImplBase {
             : onError.apply(GrpcErrors.toProto(GrpcErrors.toGrid(error), map)));
     }
 
+    private static void checkKeysPerCall(int count, String what) {
+        if (count > CallLimits.MAX_KEYS_PER_CALL) {
+            throw GridException.invalidArgument(what + " " + count + " exceed the limit of "
+                + CallLimits.MAX_KEYS_PER_CALL + " per call");
+        }
+    }
+
     private <T> void unary(String op, Supplier<CompletableFuture<T>> call, StreamObserver<T> out) {
         long startNs = System.nanoTime();
         start(call).whenComplete((value, error) -> {
@@ -241,6 +258,7 @@ public final class GridDataService extends GridDataGrpc.GridDataImplBase {
     private final class BatchStream implements StreamObserver<BatchRequest> {
         private final StreamObserver<BatchResponse> out;
         private int inFlight;
+        private int opsInFlight;
         private boolean halfClosed;
 
         BatchStream(StreamObserver<BatchResponse> out) {
@@ -249,12 +267,33 @@ public final class GridDataService extends GridDataGrpc.GridDataImplBase {
 
         @Override
         public void onNext(BatchRequest request) {
+            List<BatchOp> ops = request.getOpsList();
+            GridException refused = null;
             synchronized (this) {
                 inFlight++;
+                if (ops.size() > CallLimits.MAX_OPS_PER_MESSAGE) {
+                    refused = GridException.invalidArgument("Batch message of " + ops.size()
+                        + " ops exceeds the limit of " + CallLimits.MAX_OPS_PER_MESSAGE);
+                } else if (opsInFlight + ops.size() > CallLimits.MAX_OPS_IN_FLIGHT_PER_STREAM) {
+                    refused = new GridException(GridErrorCode.RESOURCE_EXHAUSTED, "this Batch stream has "
+                        + opsInFlight + " ops in flight; the limit is " + CallLimits.MAX_OPS_IN_FLIGHT_PER_STREAM);
+                } else {
+                    opsInFlight += ops.size();
+                }
             }
-            List<BatchOp> ops = request.getOpsList();
+            int admitted = refused == null ? ops.size() : 0;
             @SuppressWarnings("unchecked")
             CompletableFuture<BatchResult>[] results = new CompletableFuture[ops.size()];
+            if (refused != null) {
+                // Nothing of a refused message is applied: every op answers the refusal.
+                for (int i = 0; i < results.length; i++) {
+                    BatchOp op = ops.get(i);
+                    results[i] = isWrite(op) ? execute(op, CompletableFuture.failedFuture(refused))
+                        : CompletableFuture.completedFuture(readRefused(op, refused));
+                }
+                respond(results, admitted);
+                return;
+            }
             // Writes go to the core together, so those of one message to one partition share an entry.
             List<WriteCommand> writes = new ArrayList<>();
             List<Integer> writeSlots = new ArrayList<>();
@@ -278,14 +317,33 @@ public final class GridDataService extends GridDataGrpc.GridDataImplBase {
                     results[i] = execute(ops.get(i), written.get(k));
                 }
             }
+            respond(results, admitted);
+        }
+
+        /** Sends one response message once every result is in; {@code admitted} ops leave the in-flight count. */
+        private void respond(CompletableFuture<BatchResult>[] results, int admitted) {
             CompletableFuture.allOf(results).whenComplete((ignored, error) -> {
                 BatchResponse.Builder b = BatchResponse.newBuilder();
+                long valueBytes = 0;
                 for (CompletableFuture<BatchResult> r : results) {
-                    b.addResults(r.join());
+                    BatchResult result = r.join();
+                    if (result.hasGet()) {
+                        valueBytes += result.getGet().getValue().size();
+                        if (valueBytes > CallLimits.MAX_RESPONSE_VALUE_BYTES) {
+                            // A read over the answer's budget reports that instead of its value.
+                            result = BatchResult.newBuilder().setCorrelationId(result.getCorrelationId())
+                                .setGet(GetResponse.newBuilder().setError(GrpcErrors.toProto(new GridException(
+                                    GridErrorCode.RESOURCE_EXHAUSTED, "Batch answer exceeds "
+                                        + CallLimits.MAX_RESPONSE_VALUE_BYTES + " value bytes; read fewer keys "
+                                        + "per message"), map))).build();
+                        }
+                    }
+                    b.addResults(result);
                 }
                 synchronized (this) {
                     out.onNext(b.build());
                     inFlight--;
+                    opsInFlight -= admitted;
                     if (halfClosed && inFlight == 0) {
                         out.onCompleted();
                     }
@@ -308,6 +366,13 @@ public final class GridDataService extends GridDataGrpc.GridDataImplBase {
                 case INCREMENT -> GridDataService.command(op.getIncrement());
                 case GET, OP_NOT_SET -> throw new IllegalArgumentException("not a write: " + op.getOpCase());
             };
+        }
+
+        /** A read (or an op naming nothing) of a message that was not admitted. */
+        private BatchResult readRefused(BatchOp op, GridException refused) {
+            metrics.request("batch_" + op.getOpCase().name().toLowerCase(), refused.code(), System.nanoTime());
+            return BatchResult.newBuilder().setCorrelationId(op.getCorrelationId())
+                .setGet(GetResponse.newBuilder().setError(GrpcErrors.toProto(refused, map))).build();
         }
 
         /** The op's result; {@code written} is a write op's future from the core (null for reads). */

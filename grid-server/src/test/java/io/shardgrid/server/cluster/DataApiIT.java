@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.shardgrid.common.error.GridErrorCode;
+import io.shardgrid.common.limits.CallLimits;
 import io.shardgrid.proto.v1.BatchOp;
 import io.shardgrid.proto.v1.BatchRequest;
 import io.shardgrid.proto.v1.BatchResponse;
@@ -178,5 +181,89 @@ class DataApiIT {
         assertThat(results.stream().filter(r -> r.getCorrelationId() == 1003).findFirst().orElseThrow()
             .getGet().getError().getMessage()).contains("names no operation");
         assertThat(stub.get(GetRequest.newBuilder().setKey(b("neg")).build()).getFound()).isFalse();
+    }
+
+    @Test
+    void callsOverTheCountLimitsAreRefusedAndApplyNothing() throws Exception {
+        int over = CallLimits.MAX_KEYS_PER_CALL + 1;
+        MultiGetRequest.Builder gets = MultiGetRequest.newBuilder();
+        MultiSetRequest.Builder sets = MultiSetRequest.newBuilder();
+        for (int i = 0; i < over; i++) {
+            gets.addKeys(b("lim" + i));
+            sets.addEntries(KeyValue.newBuilder().setKey(b("lim" + i)).setValue(b("v")));
+        }
+        assertThatThrownBy(() -> stub.multiGet(gets.build()))
+            .hasMessageContaining("INVALID_ARGUMENT").hasMessageContaining("limit of " + CallLimits.MAX_KEYS_PER_CALL);
+        assertThatThrownBy(() -> stub.multiSet(sets.build()))
+            .hasMessageContaining("INVALID_ARGUMENT").hasMessageContaining("limit of " + CallLimits.MAX_KEYS_PER_CALL);
+
+        BatchRequest.Builder message = BatchRequest.newBuilder();
+        for (int i = 0; i < CallLimits.MAX_OPS_PER_MESSAGE + 1; i++) {
+            message.addOps(BatchOp.newBuilder().setCorrelationId(i)
+                .setSet(SetRequest.newBuilder().setKey(b("lim" + i)).setValue(b("v"))));
+        }
+        List<BatchResult> results = batchOnce(message.build());
+        assertThat(results).hasSize(CallLimits.MAX_OPS_PER_MESSAGE + 1)
+            .allSatisfy(r -> assertThat(r.getSet().getError().getCode()).isEqualTo(ErrorCode.INVALID_ARGUMENT));
+        assertThat(results.get(0).getSet().getError().getMessage()).contains("limit of " + CallLimits.MAX_OPS_PER_MESSAGE);
+        for (int i : new int[] {0, 1, over - 1}) {
+            assertThat(stub.get(GetRequest.newBuilder().setKey(b("lim" + i)).build()).getFound()).as("lim%d", i).isFalse();
+        }
+    }
+
+    @Test
+    void anAnswerOverTheResponseBudgetIsRefusedNotSent() throws Exception {
+        ByteString big = ByteString.copyFrom(new byte[1024 * 1024]);
+        stub.set(SetRequest.newBuilder().setKey(b("big")).setValue(big).build());
+        int copies = CallLimits.MAX_RESPONSE_VALUE_BYTES / big.size() + 1;
+        MultiGetRequest.Builder gets = MultiGetRequest.newBuilder();
+        BatchRequest.Builder message = BatchRequest.newBuilder();
+        for (int i = 0; i < copies; i++) {
+            gets.addKeys(b("big"));
+            message.addOps(BatchOp.newBuilder().setCorrelationId(i).setGet(GetRequest.newBuilder().setKey(b("big"))));
+        }
+        assertThatThrownBy(() -> stub.multiGet(gets.build()))
+            .hasMessageContaining("RESOURCE_EXHAUSTED").hasMessageContaining("ask for fewer keys");
+        List<BatchResult> results = batchOnce(message.build());
+        assertThat(results.subList(0, copies - 1)).allSatisfy(r -> assertThat(r.getGet().getValue()).isEqualTo(big));
+        assertThat(results.get(copies - 1).getGet().getError().getCode()).isEqualTo(ErrorCode.RESOURCE_EXHAUSTED);
+    }
+
+    /** Sends one Batch message on a new stream (on a channel that takes 32 MiB answers, as the smart client's does). */
+    private List<BatchResult> batchOnce(BatchRequest message) throws Exception {
+        ManagedChannel channel = NettyChannelBuilder.forTarget(cluster.config(1).grpcAddress()).usePlaintext()
+            .maxInboundMessageSize(32 * 1024 * 1024).build();
+        try {
+            return batchOnce(GridDataGrpc.newStub(channel), message);
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    private static List<BatchResult> batchOnce(GridDataGrpc.GridDataStub async, BatchRequest message) throws Exception {
+        List<BatchResult> results = new ArrayList<>();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        StreamObserver<BatchRequest> requests = async.batch(new StreamObserver<>() {
+            @Override
+            public void onNext(BatchResponse value) {
+                synchronized (results) {
+                    results.addAll(value.getResultsList());
+                }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                done.completeExceptionally(t);
+            }
+
+            @Override
+            public void onCompleted() {
+                done.complete(null);
+            }
+        });
+        requests.onNext(message);
+        requests.onCompleted();
+        done.get(60, TimeUnit.SECONDS);
+        return results;
     }
 }
