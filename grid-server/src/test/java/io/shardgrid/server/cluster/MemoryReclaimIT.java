@@ -1,0 +1,145 @@
+package io.shardgrid.server.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.ByteString;
+import io.grpc.StatusRuntimeException;
+import io.shardgrid.common.error.GridErrorCode;
+import io.shardgrid.proto.v1.SetRequest;
+import io.shardgrid.server.GridNode;
+import io.shardgrid.server.config.Durability;
+import io.shardgrid.server.config.Eviction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Memory that stays inside its budget on real three-node clusters: expired entries are reclaimed
+ * without being touched, and every replica of a partition ends up holding the same entries.
+ */
+class MemoryReclaimIT {
+    private static final int PARTITIONS = 2;
+    private static final long MEMORY = 4L << 20;
+
+    @TempDir
+    Path dir;
+    InJvmGridCluster cluster;
+    TestRoutingClient client;
+
+    @AfterEach
+    void tearDown() {
+        if (client != null) {
+            client.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    private void startCluster(Eviction eviction) {
+        // Small snapshot interval: snapshots are taken (and leave expired entries out) during the load.
+        cluster = new InJvmGridCluster(dir, 3, PARTITIONS, 500, Durability.ASYNC).withMemory(MEMORY, eviction);
+        cluster.start();
+        client = new TestRoutingClient(cluster.grpcAddresses());
+    }
+
+    @Test
+    void aTtlLoadFarPastTheBudgetKeepsSucceedingAndLiveBytesFallBackAfterIt() throws Exception {
+        startCluster(Eviction.NONE);
+        for (int i = 0; i < 20; i++) {
+            client.set("keep-" + i, "kept " + i, 0);
+        }
+        byte[] value = new byte[2000];
+        int writes = 8_000; // about 16 MB of values through a 4 MiB budget
+        AtomicLong exhausted = new AtomicLong();
+        ExecutorService writers = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int w = 0; w < 8; w++) {
+                int writer = w;
+                done.add(writers.submit(() -> {
+                    for (int i = writer; i < writes; i += 8) {
+                        setOnce("session-" + i, value, 300, exhausted);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+        } finally {
+            writers.shutdownNow();
+        }
+        assertThat(exhausted.get()).as("writes refused for memory").isZero();
+
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            for (int n : cluster.runningNodes()) {
+                assertThat(liveBytes(cluster.node(n))).as("live bytes on n%d", n).isLessThan(4096);
+            }
+        });
+        for (int i = 0; i < 20; i++) {
+            assertThat(client.get("keep-" + i)).contains("kept " + i);
+        }
+        awaitIdenticalReplicas();
+        long expired = 0;
+        for (int p = 0; p < PARTITIONS; p++) {
+            expired += cluster.node(cluster.awaitLeader(p)).raft().store(p).stats().expiredCount();
+        }
+        assertThat(expired).as("entries freed by expiry on the leaders").isGreaterThan(writes / 2);
+    }
+
+    /** One set through the partition leader, retried on leader changes, counted when refused for memory. */
+    private void setOnce(String key, byte[] value, long ttlMs, AtomicLong exhausted) {
+        byte[] k = key.getBytes(StandardCharsets.UTF_8);
+        SetRequest request = SetRequest.newBuilder().setKey(ByteString.copyFrom(k))
+            .setValue(ByteString.copyFrom(value)).setTtlMs(ttlMs).build();
+        for (int attempt = 0; ; attempt++) {
+            try {
+                client.leaderStub(k).set(request);
+                return;
+            } catch (StatusRuntimeException e) {
+                if (TestRoutingClient.codeOf(e) == GridErrorCode.RESOURCE_EXHAUSTED) {
+                    exhausted.incrementAndGet();
+                    return;
+                }
+                if (attempt == 20) {
+                    throw e;
+                }
+                client.refreshMap();
+            }
+        }
+    }
+
+    private static long liveBytes(GridNode node) {
+        long bytes = 0;
+        for (int p : node.raft().hostedPartitions()) {
+            bytes += node.raft().store(p).stats().liveBytes();
+        }
+        return bytes;
+    }
+
+    /** Every replica of every partition holds exactly the entries its leader holds. */
+    void awaitIdenticalReplicas() {
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            for (int p = 0; p < PARTITIONS; p++) {
+                int leader = cluster.awaitLeader(p);
+                Map<String, String> expected = ReplicaContents.of(cluster.node(leader), p);
+                for (int n : cluster.runningNodes()) {
+                    assertThat(ReplicaContents.of(cluster.node(n), p))
+                        .as("partition %d on n%d against its leader n%d", p, n, leader).isEqualTo(expected);
+                }
+            }
+        });
+    }
+}
