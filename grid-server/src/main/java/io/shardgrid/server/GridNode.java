@@ -6,6 +6,8 @@ import io.shardgrid.server.placement.PlacementDriver;
 import io.shardgrid.server.consensus.RatisNode;
 import io.shardgrid.server.core.GridService;
 import io.shardgrid.server.core.ports.Clock;
+import io.shardgrid.server.core.ports.MemoryPressure;
+import io.shardgrid.server.memory.Evictor;
 import io.shardgrid.server.memory.ExpirySweeper;
 import io.shardgrid.server.store.MemoryBudget;
 import io.shardgrid.server.store.OffHeapPartitionStore;
@@ -40,6 +42,8 @@ public final class GridNode implements AutoCloseable {
     /** One thread for memory upkeep (expiry, eviction) of the partitions this node leads. */
     private final ScheduledExecutorService housekeeping;
     private final ExpirySweeper expirySweeper;
+    /** Null under {@code --eviction none}. */
+    private final Evictor evictor;
     private GrpcApi grpc;
     private HttpApi http;
     private volatile boolean membershipSettled;
@@ -62,6 +66,8 @@ public final class GridNode implements AutoCloseable {
             return t;
         });
         this.expirySweeper = new ExpirySweeper(raft, raft::hostedPartitions, Clock.SYSTEM, HOUSEKEEPING_INTERVAL_MS);
+        this.evictor = config.eviction().policy() == null ? null
+            : new Evictor(raft, raft::hostedPartitions, budget, config.eviction().policy(), Clock.SYSTEM, housekeeping);
     }
 
     /** How often the housekeeping thread looks at the partitions this node leads. */
@@ -72,7 +78,7 @@ public final class GridNode implements AutoCloseable {
         raft.start();
         GridMetrics metrics = new GridMetrics(raft, budget);
         GridService service = new GridService(raft, raft::partitioner, config.limits(), Clock.SYSTEM,
-            raft::mapEpoch);
+            raft::mapEpoch, evictor == null ? MemoryPressure.NONE : evictor);
         AdminTokenInterceptor adminToken = new AdminTokenInterceptor(config.adminToken());
         grpc = new GrpcApi(config, service, raft, membership, placement, metrics, adminToken, adminExecutor).start();
         http = new HttpApi(config, service, raft, membership, metrics, adminToken, () -> membershipSettled);
@@ -94,6 +100,9 @@ public final class GridNode implements AutoCloseable {
     private void housekeep() {
         try {
             expirySweeper.runOnce();
+            if (evictor != null) {
+                evictor.runOnce();
+            }
         } catch (RuntimeException e) {
             LOG.warn("{}: housekeeping pass failed", config.nodeId(), e);
         }

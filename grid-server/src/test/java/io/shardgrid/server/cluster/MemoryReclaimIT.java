@@ -99,6 +99,68 @@ class MemoryReclaimIT {
         assertThat(expired).as("entries freed by expiry on the leaders").isGreaterThan(writes / 2);
     }
 
+    @Test
+    void underLruWritesPastTheBudgetKeepSucceedingTheHotKeysStayAndReplicasEvictTheSameKeys() throws Exception {
+        startCluster(Eviction.LRU);
+        int hotKeys = 20;
+        for (int i = 0; i < hotKeys; i++) {
+            client.set("hot-" + i, "hot " + i, 0);
+        }
+        byte[] value = new byte[2000];
+        int writes = 8_000; // about 16 MB without a TTL through a 4 MiB budget
+        AtomicLong exhausted = new AtomicLong();
+        AtomicLong hits = new AtomicLong();
+        AtomicLong misses = new AtomicLong();
+        java.util.concurrent.atomic.AtomicBoolean loading = new java.util.concurrent.atomic.AtomicBoolean(true);
+        ExecutorService threads = Executors.newFixedThreadPool(9);
+        try {
+            // A cache-style reader: reads the hot keys over and over and puts back what went missing.
+            Future<?> reader = threads.submit(() -> {
+                for (int round = 0; loading.get(); round++) {
+                    String key = "hot-" + (round % hotKeys);
+                    if (client.get(key).isPresent()) {
+                        hits.incrementAndGet();
+                    } else {
+                        misses.incrementAndGet();
+                        client.set(key, "hot again", 0);
+                    }
+                }
+                return null;
+            });
+            List<Future<?>> done = new ArrayList<>();
+            for (int w = 0; w < 8; w++) {
+                int writer = w;
+                done.add(threads.submit(() -> {
+                    for (int i = writer; i < writes; i += 8) {
+                        setOnce("cold-" + i, value, 0, exhausted);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+            loading.set(false);
+            reader.get();
+        } finally {
+            threads.shutdownNow();
+        }
+        assertThat(exhausted.get()).as("writes refused for memory").isZero();
+        long evicted = 0;
+        for (int p = 0; p < PARTITIONS; p++) {
+            evicted += cluster.node(cluster.awaitLeader(p)).raft().store(p).stats().evictedCount();
+        }
+        assertThat(evicted).as("keys evicted by the leaders").isGreaterThan(writes / 4);
+        assertThat(hits.get()).as("hot reads that hit (misses: %d)", misses.get())
+            .isGreaterThan(9 * misses.get());
+        for (int n : cluster.runningNodes()) {
+            long used = cluster.node(n).raft().hostedPartitions().stream()
+                .mapToLong(p -> cluster.node(n).raft().store(p).stats().allocatedBytes()).sum();
+            assertThat(used).as("bytes allocated on n%d", n).isLessThanOrEqualTo(MEMORY);
+        }
+        awaitIdenticalReplicas();
+    }
+
     /** One set through the partition leader, retried on leader changes, counted when refused for memory. */
     private void setOnce(String key, byte[] value, long ttlMs, AtomicLong exhausted) {
         byte[] k = key.getBytes(StandardCharsets.UTF_8);
