@@ -10,6 +10,10 @@ import io.shardgrid.proto.v1.SetRequest;
 import io.shardgrid.server.GridNode;
 import io.shardgrid.server.config.Durability;
 import io.shardgrid.server.config.Eviction;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -97,6 +101,24 @@ class MemoryReclaimIT {
             expired += cluster.node(cluster.awaitLeader(p)).raft().store(p).stats().expiredCount();
         }
         assertThat(expired).as("entries freed by expiry on the leaders").isGreaterThan(writes / 2);
+
+        String metrics = scrape(cluster.config(1).httpAddress());
+        assertThat(metrics).contains("shardgrid_store_expired_total{partition=\"0\"}",
+            "shardgrid_store_evicted_total{partition=\"1\"} 0", "shardgrid_store_allocated_bytes{partition=\"0\"}",
+            "shardgrid_store_fragmentation_ratio{partition=\"1\"}", "shardgrid_node_store_live_bytes ",
+            "shardgrid_node_store_allocated_bytes ", "shardgrid_node_store_expired_total ");
+        assertThat(metricValue(metrics, "shardgrid_node_store_expired_total")).isGreaterThan(writes / 2.0);
+    }
+
+    private static String scrape(String httpAddress) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        return http.send(HttpRequest.newBuilder(URI.create("http://" + httpAddress + "/metrics")).build(),
+            HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private static double metricValue(String metrics, String name) {
+        return metrics.lines().filter(l -> l.startsWith(name + " ")).mapToDouble(l -> Double.parseDouble(l.split(" ")[1]))
+            .findFirst().orElseThrow(() -> new AssertionError(name + " missing from /metrics"));
     }
 
     @Test
