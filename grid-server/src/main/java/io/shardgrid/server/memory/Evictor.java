@@ -5,7 +5,6 @@ import io.shardgrid.server.core.ports.ConsensusGroups;
 import io.shardgrid.server.core.ports.EvictionPolicy;
 import io.shardgrid.server.core.ports.MemoryPressure;
 import io.shardgrid.server.core.ports.PartitionStore;
-import io.shardgrid.server.core.ports.StoreStats;
 import io.shardgrid.server.core.ports.WriteCommand;
 import io.shardgrid.server.store.MemoryBudget;
 import java.util.ArrayList;
@@ -24,11 +23,13 @@ import org.slf4j.LoggerFactory;
  * {@code maxmemory-policy} does, but through raft: the leader picks victims with the store's
  * sampler and replicates an EVICT for each, so every replica evicts the same keys.
  *
- * <p>Two triggers. Ahead of time, on every housekeeping pass ({@link #runOnce}): when the node's
- * budget is above {@link #HIGH_WATERMARK} full, every led partition using more than
- * {@link #SHARE_WATERMARK} of its share (the budget divided by the partitions this node hosts)
- * evicts one batch. On demand ({@link #relieve}): a write that came back FULL asks for a batch and
- * is retried once it has been applied (see {@code GridService}).
+ * <p>Two triggers. Ahead of time, on every housekeeping pass ({@link #runOnce}): a led partition
+ * whose <em>headroom</em> (the node budget still unreserved plus the free space inside the
+ * partition's own slabs, which its writes reuse first) is below {@link #HEADROOM_SHARE} of its
+ * share of the budget (the budget divided by the partitions this node hosts) evicts one batch per
+ * pass until it has that headroom again. On demand ({@link #relieve}): a write that came back FULL
+ * (a burst outran the passes, or its size class needed a new slab) asks for a batch and is retried
+ * once the batch has been applied (see {@code GridService}).
  *
  * <p>Sampling runs only on the housekeeping {@code executor} (the store's sampler takes one caller
  * at a time); at most one batch per partition is in flight, and concurrent requests share it.
@@ -36,10 +37,8 @@ import org.slf4j.LoggerFactory;
 public final class Evictor implements MemoryPressure {
     private static final Logger LOG = LoggerFactory.getLogger(Evictor.class);
 
-    /** Node budget share above which the ahead-of-time trigger looks at partitions. */
-    static final double HIGH_WATERMARK = 0.90;
-    /** Share of a partition's fair budget above which it evicts ahead of time. */
-    static final double SHARE_WATERMARK = 0.85;
+    /** Headroom, as a share of a partition's fair budget, below which it evicts ahead of time. */
+    static final double HEADROOM_SHARE = 0.10;
     /** Entries sampled per batch, and the best of them evicted (Redis samples 5 per key). */
     static final int SAMPLE_SIZE = 80;
     static final int KEYS_PER_BATCH = 16;
@@ -67,15 +66,16 @@ public final class Evictor implements MemoryPressure {
 
     /** The ahead-of-time trigger; returns how many partitions it asked to evict. */
     public int runOnce() {
-        if (budget.usedBytes() < HIGH_WATERMARK * budget.capacityBytes()) {
+        List<Integer> partitions = hostedPartitions.get();
+        double wanted = HEADROOM_SHARE * budget.capacityBytes() / Math.max(1, partitions.size());
+        long available = budget.availableBytes();
+        if (available >= wanted) {
             return 0;
         }
-        List<Integer> partitions = hostedPartitions.get();
-        double share = (double) budget.capacityBytes() / Math.max(1, partitions.size());
         int asked = 0;
         for (int p : partitions) {
             try {
-                if (groups.isLeader(p) && occupiedBytes(groups.store(p).stats()) >= SHARE_WATERMARK * share) {
+                if (groups.isLeader(p) && available + groups.store(p).stats().freeBytes() < wanted) {
                     relieve(p);
                     asked++;
                 }
@@ -84,11 +84,6 @@ public final class Evictor implements MemoryPressure {
             }
         }
         return asked;
-    }
-
-    /** Bytes the partition's entries and index take, without the free space inside its slabs. */
-    static long occupiedBytes(StoreStats stats) {
-        return stats.allocatedBytes() - stats.freeBytes();
     }
 
     @Override
