@@ -377,12 +377,17 @@ public final class OffHeapPartitionStore implements PartitionStore {
         final int limit = Math.min(maxSlots, slots);
         int at = position & mask;
         for (int scanned = 0; scanned < limit; scanned++) {
+            // Epoch before the slot, table check after it: then the slot was current while the epoch
+            // held, and a slab released and re-carved under its ref moves the epoch before the re-check.
+            final int epochAtStart = allocator.layoutEpoch();
             final long slot = table.getLongVolatile(at * SLOT_LENGTH);
+            if (index.publishedTable() != table) {
+                return at; // rebuilt: the old table's slots are no longer kept current
+            }
             at = (at + 1) & mask;
             if (slot == EMPTY || slot == TOMBSTONE) {
                 continue;
             }
-            final int epochAtStart = allocator.layoutEpoch();
             final int ref = EntryIndex.ref(slot);
             final UnsafeBuffer block = allocator.buffer(slabId(ref));
             final int offset = offset(ref);
