@@ -75,6 +75,10 @@ public final class GridNode implements AutoCloseable {
 
     public GridNode start() throws IOException {
         LOG.info("{}: starting with {}", config.nodeId(), config);
+        if (config.adminToken().isEmpty()) {
+            LOG.warn("{}: no admin token (--admin-token or SHARDGRID_ADMIN_TOKEN): HTTP /join is open to anyone "
+                + "who can reach this port, and the admin API and /debug/profile refuse every call", config.nodeId());
+        }
         raft.start();
         GridMetrics metrics = new GridMetrics(raft, budget);
         GridService service = new GridService(raft, raft::partitioner, config.limits(), Clock.SYSTEM,

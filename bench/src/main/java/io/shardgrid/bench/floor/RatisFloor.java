@@ -39,8 +39,8 @@ import picocli.CommandLine.Option;
  * </pre>
  * The matrix is groups {1,8,64} × ops/entry {1,64} × writers {1,50} × durability {sync,async};
  * any of the four flags restricts it. Servers are started once per (durability, groups); each
- * set first takes an unmeasured burst (the run's largest ops × writers, warm-up seconds long) so
- * that its first row does not pay for the JIT, then idles 2 s to show its baseline cost, then runs
+ * set first takes an unmeasured burst (the run's largest ops × writers, {@code --prewarm} seconds long)
+ * so that its rows do not pay for the JIT, then idles 2 s to show its baseline cost, then runs
  * that pair's rows.
  */
 @Command(name = "floor", mixinStandardHelpOptions = true, sortOptions = false,
@@ -74,6 +74,11 @@ public final class RatisFloor implements Callable<Integer> {
 
     @Option(names = "--durability", split = ",", description = "SYNC and/or ASYNC (default: SYNC; matrix: both).")
     List<Durability> durability;
+
+    @Option(names = "--prewarm", description = "Seconds of unmeasured load on each fresh server set before its "
+        + "rows (default: ${DEFAULT-VALUE}). Three fresh JVMs on two cores compile for one to two minutes; "
+        + "anything shorter measures the JIT, not raft.")
+    int prewarmSeconds = 120;
 
     @Option(names = "--warmup", description = "Warm-up seconds per row (default: ${DEFAULT-VALUE}).")
     int warmupSeconds = 5;
@@ -115,6 +120,10 @@ public final class RatisFloor implements Callable<Integer> {
             throw new CommandLine.ParameterException(new CommandLine(this),
                 "warm-up " + warmupSeconds + " s must be in [0, " + MAX_SECONDS_PER_ROW + "]");
         }
+        if (prewarmSeconds < 0 || prewarmSeconds > MAX_SECONDS_PER_ROW) {
+            throw new CommandLine.ParameterException(new CommandLine(this),
+                "prewarm " + prewarmSeconds + " s must be in [0, " + MAX_SECONDS_PER_ROW + "]");
+        }
         if (measureSeconds < 1 || measureSeconds > MAX_SECONDS_PER_ROW) {
             throw new CommandLine.ParameterException(new CommandLine(this),
                 "measure " + measureSeconds + " s must be in [1, " + MAX_SECONDS_PER_ROW + "]");
@@ -127,8 +136,9 @@ public final class RatisFloor implements Callable<Integer> {
         if (!ProcSample.available()) {
             out.println("note: /proc is not readable; CPU and context-switch columns read 0");
         }
-        out.printf(Locale.ROOT, "Ratis floor: %d rows × (%d s warm-up + %d s measured), data under %s%n",
-            rowCount, warmupSeconds, measureSeconds, dir);
+        out.printf(Locale.ROOT, "Ratis floor: %d s prewarm per server set, %d rows × (%d s warm-up + %d s measured), "
+                + "data under %s%n",
+            prewarmSeconds, rowCount, warmupSeconds, measureSeconds, dir);
         out.println(FloorRow.header());
         List<FloorRow> rows = run(g, o, w, d);
         if (rows.size() > 1) {
@@ -137,8 +147,9 @@ public final class RatisFloor implements Callable<Integer> {
             rows.forEach(r -> out.println(r.line()));
         }
         if (json != null) {
-            String meta = String.format(Locale.ROOT, "\"warmupSeconds\":%d,\"measureSeconds\":%d,\"cpus\":%d",
-                warmupSeconds, measureSeconds, Runtime.getRuntime().availableProcessors());
+            String meta = String.format(Locale.ROOT,
+                "\"prewarmSeconds\":%d,\"warmupSeconds\":%d,\"measureSeconds\":%d,\"cpus\":%d",
+                prewarmSeconds, warmupSeconds, measureSeconds, Runtime.getRuntime().availableProcessors());
             Files.writeString(json, FloorRow.json(rows, meta), StandardCharsets.UTF_8);
         }
         return rows.stream().anyMatch(r -> r.mismatches() > 0) ? 1 : 0;
@@ -164,7 +175,7 @@ public final class RatisFloor implements Callable<Integer> {
                         double readySeconds = (System.nanoTime() - startNs) / 1e9;
                         // Fresh JVMs: compile the write path before the first row, or that row pays for the JIT.
                         FloorLoad.run(clients, cluster.pids(), dur.name(), Collections.max(opsList),
-                            Collections.max(writerCounts), TimeUnit.SECONDS.toMillis(warmupSeconds), 1, clockTicks);
+                            Collections.max(writerCounts), TimeUnit.SECONDS.toMillis(prewarmSeconds), 1, clockTicks);
                         ProcSample i0 = ProcSample.of(cluster.pids());
                         Thread.sleep(IDLE_SAMPLE_MS);
                         ProcSample i1 = ProcSample.of(cluster.pids());

@@ -161,6 +161,20 @@ public record ServerConfig(
             requestTimeout, adminToken, snapshotEveryEntries, logSegmentBytes, placement);
     }
 
+    /** Every field but the admin token, which is a secret and must not reach a log line. */
+    @Override
+    public String toString() {
+        return "ServerConfig[nodeId=" + nodeId + ", httpAddress=" + httpAddress + ", grpcAddress=" + grpcAddress
+            + ", raftAddress=" + raftAddress + ", dataDir=" + dataDir + ", bootstrap=" + bootstrap + ", join=" + join
+            + ", partitions=" + partitions + ", replication=" + replication + ", memoryBytes=" + memoryBytes
+            + ", eviction=" + eviction.flagValue() + ", durability=" + durability + ", limits=" + limits
+            + ", maxBatchOps=" + maxBatchOps
+            + ", maxBatchBytes=" + maxBatchBytes + ", maxQueuedWrites=" + maxQueuedWrites
+            + ", requestTimeout=" + requestTimeout + ", adminToken=" + (adminToken.isEmpty() ? "(none)" : "(set)")
+            + ", snapshotEveryEntries=" + snapshotEveryEntries + ", logSegmentBytes=" + logSegmentBytes
+            + ", placement=" + placement + "]";
+    }
+
     public NodeDescriptor descriptor() {
         return new NodeDescriptor(nodeId, grpcAddress, httpAddress, raftAddress, placement.zone(), false);
     }

@@ -16,6 +16,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -79,6 +80,9 @@ public final class RatisNode implements ConsensusGroups, Closeable {
     private final LongAdder writesAppended = new LongAdder();
     private volatile PartitionMap remoteMap;
     private final Partitioner configuredPartitioner;
+    private final LogFailureRecovery logRecovery;
+    /** How often replicas whose raft log failed are reopened (see {@link LogFailureRecovery}). */
+    private static final long LOG_RECOVERY_INTERVAL_MS = 3_000;
 
     public RatisNode(ServerConfig config, IntFunction<PartitionStore> storeFactory, Clock clock) throws IOException {
         this.config = config;
@@ -102,9 +106,12 @@ public final class RatisNode implements ConsensusGroups, Closeable {
         this.server = RaftServer.newBuilder()
             .setServerId(RaftPeerId.valueOf(config.nodeId()))
             .setProperties(RatisTuning.properties(config, storage))
+            .setParameters(RatisTuning.parameters())
             .setStateMachineRegistry(this::newStateMachine)
             .setOption(RaftStorage.StartupOption.RECOVER)
             .build();
+        this.logRecovery = new LogFailureRecovery(config.nodeId(), server, this::logFailures, GroupIds::partition,
+            LOG_RECOVERY_INTERVAL_MS);
     }
 
     public void start() throws IOException {
@@ -336,6 +343,41 @@ public final class RatisNode implements ConsensusGroups, Closeable {
         return info == null ? -1 : info.getLastAppliedIndex();
     }
 
+    /**
+     * Why the local replica's raft log stopped (a full or failing disk) and is not serving, or empty
+     * while it works; a replica being reopened counts as stopped.
+     */
+    public Optional<String> logFailure(int partitionId) {
+        if (logRecovery.reopening().contains(partitionId)) {
+            return Optional.of("being reopened after its raft log failed");
+        }
+        PartitionStateMachine sm = partitions.get(partitionId);
+        return Optional.ofNullable(sm == null ? null : sm.logFailure());
+    }
+
+    /** Local partitions that are closed for a reopen after a log failure and not yet back. */
+    public List<Integer> partitionsReopening() {
+        List<Integer> ids = new ArrayList<>(logRecovery.reopening());
+        ids.sort(null);
+        return ids;
+    }
+
+    private Map<Integer, String> logFailures() {
+        Map<Integer, String> failed = new HashMap<>();
+        partitions.forEach((p, sm) -> {
+            String why = sm.logFailure();
+            if (why != null) {
+                failed.put(p, why);
+            }
+        });
+        return failed;
+    }
+
+    /** The state machine of the local replica of {@code partitionId}, or null. */
+    PartitionStateMachine stateMachine(int partitionId) {
+        return partitions.get(partitionId);
+    }
+
     /** Commit index the local replica knows of, or -1. */
     public long commitIndex(int partitionId) {
         RaftServer.Division d = partitions.containsKey(partitionId) ? division(GroupIds.partition(partitionId)) : null;
@@ -450,6 +492,7 @@ public final class RatisNode implements ConsensusGroups, Closeable {
 
     @Override
     public void close() throws IOException {
+        logRecovery.close();
         batchExecutor.shutdownNow();
         submitExecutor.shutdownNow();
         try {

@@ -73,6 +73,8 @@ public final class GridMetrics {
             node::commitIndex);
         perPartition(node, "shardgrid_raft_applied_index", "Raft index applied to this replica's store",
             node::appliedIndex);
+        perPartition(node, "shardgrid_raft_log_failed", "1 if this replica's raft log stopped on an I/O error "
+            + "(it stays stopped until the node restarts), else 0", p -> node.logFailure(p).isPresent() ? 1 : 0);
         CounterWithCallback.builder().name("shardgrid_write_entries_total")
             .help("Raft entries appended for client writes by the partitions this node leads")
             .callback(cb -> cb.call(node.entriesAppended())).register(registry);

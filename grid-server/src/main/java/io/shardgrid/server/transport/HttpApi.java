@@ -26,9 +26,13 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
@@ -45,7 +49,8 @@ import org.slf4j.LoggerFactory;
 public final class HttpApi implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
     private static final String FORWARDED = "X-Shardgrid-Forwarded";
-    private static final int MAX_BODY_BYTES = Limits.VALUE_BYTES_CEILING + 64 * 1024;
+    /** Room in a request body beyond the value limit, so the limit's own error names the value's length. */
+    private static final int BODY_SLACK_BYTES = 64 * 1024;
 
     static {
         // The JDK server writes headers and body separately; with Nagle on, a keep-alive client's
@@ -63,6 +68,12 @@ public final class HttpApi implements AutoCloseable {
     private final ExecutorService executor;
     private final HttpClient forwarder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final BooleanSupplier membershipSettled;
+    /**
+     * Recordings run one at a time on their own thread, not on the HTTP workers: a call holds its
+     * connection for up to 300 s, and the workers also answer the liveness probe.
+     */
+    private final ExecutorService profiler;
+    private final Semaphore profiling = new Semaphore(1);
 
     public HttpApi(ServerConfig config, GridService grid, RatisNode node, Membership membership, GridMetrics metrics,
                    AdminTokenInterceptor adminToken, BooleanSupplier membershipSettled) throws IOException {
@@ -79,6 +90,11 @@ public final class HttpApi implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.profiler = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, config.nodeId() + "-profiler");
+            t.setDaemon(true);
+            return t;
+        });
         this.server = HttpServer.create(new InetSocketAddress(ServerConfig.host(config.httpAddress()),
             ServerConfig.port(config.httpAddress())), 128);
         server.setExecutor(executor);
@@ -89,7 +105,7 @@ public final class HttpApi implements AutoCloseable {
         server.createContext("/metrics", ex -> handle(ex, this::metrics));
         server.createContext("/health/live", ex -> handle(ex, e -> reply(e, 200, "live")));
         server.createContext("/health/ready", ex -> handle(ex, this::ready));
-        server.createContext("/debug/profile", ex -> handle(ex, this::profile));
+        server.createContext("/debug/profile", this::profile);
     }
 
     public void start() {
@@ -194,8 +210,41 @@ public final class HttpApi implements AutoCloseable {
         String raft = new String(required(q, "addr"), StandardCharsets.UTF_8);
         NodeDescriptor joiner = new NodeDescriptor(nodeId, q.getOrDefault("grpc_addr", ""),
             q.getOrDefault("http_addr", ""), raft.startsWith(":") ? "127.0.0.1" + raft : raft);
+        refuseMovingALiveNode(joiner);
         PartitionMap map = membership.join(joiner);
         reply(ex, 200, "joined (map epoch " + map.epoch() + ")");
+    }
+
+    /**
+     * A join with a known node's id and other addresses is how a node restarted elsewhere comes back,
+     * but also how anyone could redirect that node's clients and forwarding: allowed only once the
+     * node no longer answers at the addresses on record.
+     */
+    private void refuseMovingALiveNode(NodeDescriptor joiner) {
+        PartitionMap map = node.map();
+        NodeDescriptor known = map == null ? null : map.node(joiner.nodeId()).orElse(null);
+        if (known == null || (known.raftAddress().equals(joiner.raftAddress())
+                && known.grpcAddress().equals(joiner.grpcAddress()) && known.httpAddress().equals(joiner.httpAddress()))) {
+            return;
+        }
+        if (!known.httpAddress().isEmpty() && answersLive(known.httpAddress())) {
+            throw new GridException(GridErrorCode.CONDITION_FAILED, "node " + joiner.nodeId()
+                + " is alive at its recorded address " + known.httpAddress() + "; a join cannot move it");
+        }
+    }
+
+    private boolean answersLive(String httpAddress) {
+        try {
+            HttpResponse<Void> response = forwarder.send(HttpRequest.newBuilder(
+                    URI.create("http://" + httpAddress + "/health/live")).timeout(Duration.ofSeconds(2)).build(),
+                HttpResponse.BodyHandlers.discarding());
+            return response.statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
+        }
     }
 
     private void metrics(HttpExchange ex) throws IOException {
@@ -216,7 +265,15 @@ public final class HttpApi implements AutoCloseable {
         if (node.map() == null) {
             return "no partition map yet";
         }
+        List<Integer> reopening = node.partitionsReopening();
+        if (!reopening.isEmpty()) {
+            return "partition " + reopening.get(0) + " is being reopened after its raft log failed (is the disk full?)";
+        }
         for (int p : node.hostedPartitions()) {
+            Optional<String> failed = node.logFailure(p);
+            if (failed.isPresent()) {
+                return "partition " + p + ": " + failed.get() + " (reopened automatically once the disk takes writes)";
+            }
             if (node.leaderOf(p).isEmpty()) {
                 return "partition " + p + " has no leader yet";
             }
@@ -231,8 +288,49 @@ public final class HttpApi implements AutoCloseable {
         return null;
     }
 
-    private void profile(HttpExchange ex) throws Exception {
-        String s = params(ex).getOrDefault("seconds", "30");
+    /**
+     * Answers on the profiler thread once the recording ends; refuses at once without the admin
+     * token (none configured refuses too, as the admin gRPC API does) or while another one runs.
+     */
+    private void profile(HttpExchange ex) {
+        int seconds;
+        try {
+            if (!adminToken.accepts(ex.getRequestHeaders().getFirst("Authorization"))) {
+                throw new GridException(GridErrorCode.UNAUTHENTICATED, config.adminToken().isEmpty()
+                    ? "profiling needs an admin token: start the node with --admin-token"
+                    : "missing or wrong admin token");
+            }
+            seconds = profileSeconds(params(ex).getOrDefault("seconds", "30"));
+            if (!profiling.tryAcquire()) {
+                throw new GridException(GridErrorCode.RESOURCE_EXHAUSTED, "a profile is already being recorded");
+            }
+        } catch (RuntimeException e) {
+            handle(ex, x -> {
+                throw e;
+            });
+            return;
+        }
+        try {
+            profiler.execute(() -> handle(ex, x -> {
+                try {
+                    byte[] recording = Profiler.record(Duration.ofSeconds(seconds));
+                    x.getResponseHeaders().set("Content-Type", "application/octet-stream");
+                    x.getResponseHeaders().set("Content-Disposition",
+                        "attachment; filename=\"" + config.nodeId() + ".jfr\"");
+                    reply(x, 200, recording);
+                } finally {
+                    profiling.release();
+                }
+            }));
+        } catch (RejectedExecutionException e) {
+            profiling.release();
+            handle(ex, x -> {
+                throw new GridException(GridErrorCode.UNAVAILABLE, "node is stopping");
+            });
+        }
+    }
+
+    private static int profileSeconds(String s) {
         int seconds;
         try {
             seconds = Integer.parseInt(s);
@@ -242,10 +340,7 @@ public final class HttpApi implements AutoCloseable {
         if (seconds < 1 || seconds > 300) {
             throw GridException.invalidArgument("seconds " + seconds + " must be in [1, 300]");
         }
-        byte[] recording = Profiler.record(Duration.ofSeconds(seconds));
-        ex.getResponseHeaders().set("Content-Type", "application/octet-stream");
-        ex.getResponseHeaders().set("Content-Disposition", "attachment; filename=\"" + config.nodeId() + ".jfr\"");
-        reply(ex, 200, recording);
+        return seconds;
     }
 
     /** Sends the request to the key's leader if this node does not lead it; returns whether it did. */
@@ -307,14 +402,16 @@ public final class HttpApi implements AutoCloseable {
     }
 
     /** The request body, read once and kept on the exchange so a retry sees it again. */
-    private static byte[] cachedBody(HttpExchange ex) throws IOException {
+    private byte[] cachedBody(HttpExchange ex) throws IOException {
         Object cached = ex.getAttribute("body");
         if (cached instanceof byte[] bytes) {
             return bytes;
         }
-        byte[] body = ex.getRequestBody().readNBytes(MAX_BODY_BYTES + 1);
-        if (body.length > MAX_BODY_BYTES) {
-            throw GridException.invalidArgument("request body exceeds " + MAX_BODY_BYTES + " bytes");
+        int maxBody = config.limits().maxValueBytes() + BODY_SLACK_BYTES;
+        byte[] body = ex.getRequestBody().readNBytes(maxBody + 1);
+        if (body.length > maxBody) {
+            throw GridException.invalidArgument("request body exceeds " + maxBody + " bytes (value limit "
+                + config.limits().maxValueBytes() + " bytes)");
         }
         ex.setAttribute("body", body);
         return body;
@@ -368,6 +465,7 @@ public final class HttpApi implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
+        profiler.shutdownNow();
         executor.shutdownNow();
     }
 }
