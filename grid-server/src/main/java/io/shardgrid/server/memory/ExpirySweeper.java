@@ -23,8 +23,10 @@ import org.slf4j.LoggerFactory;
  * <p>Bounded: a pass looks at most {@link #MAX_SLOTS_PER_PASS} index slots per partition (a read
  * on this thread, beside the apply thread) and proposes at most {@link #MAX_KEYS_PER_PASS} keys; a
  * partition with a proposal still in flight is skipped, so the apply thread gets at most one
- * EXPIRE batch per partition at a time. A partition whose pass found nothing waits longer before
- * the next one (up to {@link #MAX_IDLE_DELAY_MS}), so idle partitions cost little.
+ * EXPIRE batch per partition at a time. Once passes over about a whole table (four slots per
+ * entry held) found nothing, the partition waits longer before each next pass (doubling up to
+ * {@link #MAX_IDLE_DELAY_MS}), so idle partitions cost little and large ones are still walked
+ * end to end at full pace.
  *
  * <p>Runs on one housekeeping thread ({@link #runOnce}); not thread-safe.
  */
@@ -46,6 +48,7 @@ public final class ExpirySweeper {
         CompletableFuture<?> inFlight = CompletableFuture.completedFuture(null);
         long nextPassAtMs;
         long idleDelayMs;
+        long slotsWithoutFind;
     }
 
     public ExpirySweeper(ConsensusGroups groups, Supplier<List<Integer>> hostedPartitions, Clock clock,
@@ -93,10 +96,14 @@ public final class ExpirySweeper {
             expired.add(WriteCommand.expire(key));
         });
         if (expired.isEmpty()) {
-            pace.idleDelayMs = Math.min(Math.max(pace.idleDelayMs * 2, passIntervalMs), MAX_IDLE_DELAY_MS);
-            pace.nextPassAtMs = nowMs + pace.idleDelayMs;
+            pace.slotsWithoutFind += MAX_SLOTS_PER_PASS;
+            if (pace.slotsWithoutFind >= 4 * store.size()) {
+                pace.idleDelayMs = Math.min(Math.max(pace.idleDelayMs * 2, passIntervalMs), MAX_IDLE_DELAY_MS);
+            }
+            pace.nextPassAtMs = nowMs + Math.max(pace.idleDelayMs, passIntervalMs);
             return 0;
         }
+        pace.slotsWithoutFind = 0;
         pace.idleDelayMs = 0;
         pace.nextPassAtMs = nowMs;
         // A failed proposal (leadership moved, queue full) changes nothing; a later pass finds the keys again.

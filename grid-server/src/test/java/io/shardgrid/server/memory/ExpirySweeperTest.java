@@ -59,6 +59,22 @@ class ExpirySweeperTest {
         assertThat(sweeper.runOnce()).isEqualTo(1);
     }
 
+    @Test
+    void aLargeTableIsWalkedEndToEndAtFullPaceBeforeIdlePassesBackOff() {
+        for (int i = 0; i < 20_000; i++) {
+            set("persistent-" + i, 0);
+        }
+        set("dies", 1_500);
+        now.set(2_000);
+        int found = 0;
+        // One pass per interval: the walk reaches the expired key within one cycle of the table.
+        for (int pass = 0; pass < 40 && found == 0; pass++) {
+            found = sweeper.runOnce();
+            now.addAndGet(100);
+        }
+        assertThat(found).isEqualTo(1);
+    }
+
     private void set(String key, long expireAtMs) {
         UnsafeBuffer k = new UnsafeBuffer(key.getBytes(StandardCharsets.UTF_8));
         assertThat(store.set(k, 0, k.capacity(), k, 0, k.capacity(), expireAtMs, now.get())).isEqualTo(PartitionStore.OK);
