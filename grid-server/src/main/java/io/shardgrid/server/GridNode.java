@@ -6,6 +6,9 @@ import io.shardgrid.server.placement.PlacementDriver;
 import io.shardgrid.server.consensus.RatisNode;
 import io.shardgrid.server.core.GridService;
 import io.shardgrid.server.core.ports.Clock;
+import io.shardgrid.server.core.ports.MemoryPressure;
+import io.shardgrid.server.memory.Evictor;
+import io.shardgrid.server.memory.ExpirySweeper;
 import io.shardgrid.server.store.MemoryBudget;
 import io.shardgrid.server.store.OffHeapPartitionStore;
 import io.shardgrid.server.transport.AdminTokenInterceptor;
@@ -17,6 +20,8 @@ import io.shardgrid.server.transport.PeerLeaderHints;
 import java.io.IOException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +39,11 @@ public final class GridNode implements AutoCloseable {
     private final ExecutorService adminExecutor;
     private final PeerLeaderHints leaderHints;
     private final PlacementDriver placement;
+    /** One thread for memory upkeep (expiry, eviction) of the partitions this node leads. */
+    private final ScheduledExecutorService housekeeping;
+    private final ExpirySweeper expirySweeper;
+    /** Null under {@code --eviction none}. */
+    private final Evictor evictor;
     private GrpcApi grpc;
     private HttpApi http;
     private volatile boolean membershipSettled;
@@ -50,7 +60,18 @@ public final class GridNode implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, config.nodeId() + "-housekeeping");
+            t.setDaemon(true);
+            return t;
+        });
+        this.expirySweeper = new ExpirySweeper(raft, raft::hostedPartitions, Clock.SYSTEM, HOUSEKEEPING_INTERVAL_MS);
+        this.evictor = config.eviction().policy() == null ? null
+            : new Evictor(raft, raft::hostedPartitions, budget, config.eviction().policy(), Clock.SYSTEM, housekeeping);
     }
+
+    /** How often the housekeeping thread looks at the partitions this node leads. */
+    static final long HOUSEKEEPING_INTERVAL_MS = 100;
 
     public GridNode start() throws IOException {
         LOG.info("{}: starting with {}", config.nodeId(), config);
@@ -61,7 +82,7 @@ public final class GridNode implements AutoCloseable {
         raft.start();
         GridMetrics metrics = new GridMetrics(raft, budget);
         GridService service = new GridService(raft, raft::partitioner, config.limits(), Clock.SYSTEM,
-            raft::mapEpoch);
+            raft::mapEpoch, evictor == null ? MemoryPressure.NONE : evictor);
         AdminTokenInterceptor adminToken = new AdminTokenInterceptor(config.adminToken());
         grpc = new GrpcApi(config, service, raft, membership, placement, metrics, adminToken, adminExecutor).start();
         http = new HttpApi(config, service, raft, membership, metrics, adminToken, () -> membershipSettled);
@@ -74,7 +95,21 @@ public final class GridNode implements AutoCloseable {
         }
         membershipSettled = true;
         placement.start();
+        housekeeping.scheduleWithFixedDelay(this::housekeep, HOUSEKEEPING_INTERVAL_MS, HOUSEKEEPING_INTERVAL_MS,
+            TimeUnit.MILLISECONDS);
         return this;
+    }
+
+    /** A throw would cancel the schedule for good, so every pass catches what it did not expect. */
+    private void housekeep() {
+        try {
+            expirySweeper.runOnce();
+            if (evictor != null) {
+                evictor.runOnce();
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("{}: housekeeping pass failed", config.nodeId(), e);
+        }
     }
 
     public ServerConfig config() {
@@ -103,6 +138,7 @@ public final class GridNode implements AutoCloseable {
             grpc.close();
         }
         adminExecutor.shutdownNow();
+        housekeeping.shutdownNow();
         placement.close();
         leaderHints.close();
         raft.close();

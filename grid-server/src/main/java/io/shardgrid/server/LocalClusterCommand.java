@@ -1,5 +1,6 @@
 package io.shardgrid.server;
 
+import io.shardgrid.server.config.Eviction;
 import java.io.File;
 import java.io.IOException;
 import java.net.URI;
@@ -43,6 +44,9 @@ public final class LocalClusterCommand implements Callable<Integer> {
     @Option(names = "--memory", description = "Off-heap budget per node (default: ${DEFAULT-VALUE}).")
     String memory = "512m";
 
+    @Option(names = "--eviction", description = "none, lru, lfu or volatile-ttl, as for grid server (default: ${DEFAULT-VALUE}).")
+    String eviction = "none";
+
     @Option(names = "--durability", description = "sync or async (default: ${DEFAULT-VALUE}).")
     String durability = "sync";
 
@@ -54,6 +58,8 @@ public final class LocalClusterCommand implements Callable<Integer> {
         if (nodes < 1 || nodes > 9) {
             throw new IllegalArgumentException("nodes " + nodes + " must be in [1, 9]");
         }
+        Eviction.parse(eviction); // a bad value fails here, not in every node
+
         Files.createDirectories(dir);
         String adminToken = adminToken();
         Instant started = Instant.now();
@@ -128,6 +134,7 @@ public final class LocalClusterCommand implements Callable<Integer> {
             "--data-dir", dir.resolve("node" + i).toString(),
             "--partitions", Integer.toString(partitions),
             "--memory", memory,
+            "--eviction", eviction,
             "--durability", durability));
         if (i == 1) {
             cmd.add("--bootstrap");

@@ -3,6 +3,7 @@ package io.shardgrid.server;
 import io.shardgrid.common.limits.Limits;
 import io.shardgrid.common.time.DurationText;
 import io.shardgrid.server.config.Durability;
+import io.shardgrid.server.config.Eviction;
 import io.shardgrid.server.config.PlacementSettings;
 import io.shardgrid.server.config.ServerConfig;
 import java.nio.file.Path;
@@ -49,6 +50,11 @@ public final class ServerCommand implements Callable<Integer> {
     @Option(names = "--memory", description = "Off-heap budget, e.g. 512m, 4g (default: 1g).")
     String memory = "1g";
 
+    @Option(names = "--eviction", defaultValue = "none",
+        description = "When a partition's share of --memory runs out: none (writes fail with RESOURCE_EXHAUSTED), "
+            + "lru, lfu or volatile-ttl (evict keys through the raft log) (default: ${DEFAULT-VALUE}).")
+    String eviction;
+
     @Option(names = "--durability", description = "sync: fsync each batch; async: flush in the background (default: ${DEFAULT-VALUE}).")
     Durability durability = Durability.SYNC;
 
@@ -84,7 +90,7 @@ public final class ServerCommand implements Callable<Integer> {
     ServerConfig toConfig() {
         ServerConfig d = ServerConfig.defaults();
         return new ServerConfig(nodeId, httpAddr, grpcAddr != null ? grpcAddr : ServerConfig.grpcBesideHttp(httpAddr), raftAddr, dataDir, bootstrap, join, partitions, replication,
-            parseBytes(memory), durability, new Limits(maxKeyBytes, maxValueBytes), d.maxBatchOps(),
+            parseBytes(memory), Eviction.parse(eviction), durability, new Limits(maxKeyBytes, maxValueBytes), d.maxBatchOps(),
             d.maxBatchBytes(), d.maxQueuedWrites(), d.requestTimeout(), adminToken, d.snapshotEveryEntries(),
             d.logSegmentBytes(), new PlacementSettings(zone, duration(downAfter, "--down-after"),
                 duration(placementInterval, "--placement-interval"), maxMovesPerNode, maxMoves));

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.shardgrid.server.config.Durability;
+import io.shardgrid.server.config.Eviction;
+import io.shardgrid.server.core.ports.EvictionPolicy;
 import io.shardgrid.server.config.ServerConfig;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -41,6 +43,10 @@ class ServerCommandTest {
         assertThat(c.memoryBytes()).isEqualTo(2L << 30);
         assertThat(c.durability()).isEqualTo(Durability.ASYNC);
         assertThat(c.adminToken()).isEqualTo("s3cret");
+        assertThat(c.eviction()).isEqualTo(Eviction.NONE);
+        assertThat(parse("--eviction", "volatile-ttl").eviction()).isEqualTo(Eviction.VOLATILE_TTL);
+        assertThat(parse("--eviction", "LRU").eviction()).isEqualTo(Eviction.LRU);
+        assertThat(parse("--eviction", "lfu").eviction().policy()).isEqualTo(EvictionPolicy.LFU);
     }
 
     @Test
@@ -50,5 +56,7 @@ class ServerCommandTest {
         assertThatThrownBy(() -> parse("--http-addr", "nohostport")).hasMessageContaining("'nohostport' must be host:port");
         assertThatThrownBy(() -> parse("--bootstrap", "--join", "x:1")).hasMessageContaining("exclusive");
         assertThatThrownBy(() -> parse("--node-id", "bad id")).hasMessageContaining("node id 'bad id'");
+        assertThatThrownBy(() -> parse("--eviction", "random")).hasMessage(
+            "eviction 'random' must be one of none, lru, lfu, volatile-ttl");
     }
 }

@@ -229,7 +229,7 @@ final class AdminCli {
         }
     }
 
-    @Command(name = "partitions", description = "Every partition with its leader, replicas and learners.")
+    @Command(name = "partitions", description = "Every partition with its leader, replicas, learners and the answering node's memory use.")
     static final class Partitions implements Callable<Integer> {
         @ParentCommand
         AdminCli admin;
@@ -244,12 +244,13 @@ final class AdminCli {
             if (admin.printedJson(r)) {
                 return 0;
             }
-            admin.out().printf("%-9s %-12s %-26s %-12s %10s %12s%n", "PARTITION", "LEADER", "REPLICAS", "LEARNERS",
-                "KEYS", "LIVE-BYTES");
+            admin.out().printf("%-9s %-12s %-26s %-12s %10s %12s %12s %10s %10s%n", "PARTITION", "LEADER", "REPLICAS",
+                "LEARNERS", "KEYS", "LIVE-BYTES", "ALLOC-BYTES", "EXPIRED", "EVICTED");
             for (PartitionInfo p : r.getPartitionsList()) {
-                admin.out().printf("%-9d %-12s %-26s %-12s %10d %12d%n", p.getPartitionId(),
+                admin.out().printf("%-9d %-12s %-26s %-12s %10d %12d %12d %10d %10d%n", p.getPartitionId(),
                     dash(p.getLeaderNodeId()), String.join(",", p.getReplicaNodeIdsList()),
-                    dash(String.join(",", p.getLearnerNodeIdsList())), p.getKeys(), p.getLiveBytes());
+                    dash(String.join(",", p.getLearnerNodeIdsList())), p.getKeys(), p.getLiveBytes(),
+                    p.getAllocatedBytes(), p.getExpiredCount(), p.getEvictedCount());
             }
             return 0;
         }

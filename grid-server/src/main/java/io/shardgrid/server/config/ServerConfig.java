@@ -20,6 +20,7 @@ import java.util.Objects;
  * @param partitions        partition count P (a power of two) when bootstrapping
  * @param replication       replication factor RF
  * @param memoryBytes       off-heap byte budget shared by this node's partitions
+ * @param eviction          what a partition leader does when its share of the budget runs out
  * @param durability        fsync each batch, or flush in the background
  * @param limits            key and value size limits
  * @param maxBatchOps       group commit: most operations in one raft entry
@@ -42,6 +43,7 @@ public record ServerConfig(
         int partitions,
         int replication,
         long memoryBytes,
+        Eviction eviction,
         Durability durability,
         Limits limits,
         int maxBatchOps,
@@ -90,6 +92,7 @@ public record ServerConfig(
         if (memoryBytes < (1 << 20)) {
             throw new IllegalArgumentException("memory " + memoryBytes + " bytes must be at least 1 MiB");
         }
+        Objects.requireNonNull(eviction, "eviction");
         Objects.requireNonNull(durability, "durability");
         Objects.requireNonNull(limits, "limits");
         if (maxBatchOps < 1 || maxBatchOps > 65_535) {
@@ -115,7 +118,7 @@ public record ServerConfig(
     public static ServerConfig defaults() {
         return new ServerConfig(DEFAULT_NODE_ID, DEFAULT_HTTP_ADDRESS, DEFAULT_GRPC_ADDRESS, DEFAULT_RAFT_ADDRESS,
             Path.of(DEFAULT_DATA_DIR), false, "", DEFAULT_PARTITIONS, DEFAULT_REPLICATION, DEFAULT_MEMORY_BYTES,
-            Durability.SYNC, Limits.DEFAULT, DEFAULT_MAX_BATCH_OPS, DEFAULT_MAX_BATCH_BYTES,
+            Eviction.NONE, Durability.SYNC, Limits.DEFAULT, DEFAULT_MAX_BATCH_OPS, DEFAULT_MAX_BATCH_BYTES,
             DEFAULT_MAX_QUEUED_WRITES, DEFAULT_REQUEST_TIMEOUT, "", DEFAULT_SNAPSHOT_EVERY_ENTRIES,
             DEFAULT_LOG_SEGMENT_BYTES, PlacementSettings.DEFAULTS);
     }
@@ -123,33 +126,39 @@ public record ServerConfig(
     public ServerConfig withNode(String nodeId, String httpAddress, String grpcAddress, String raftAddress,
                                  Path dataDir) {
         return new ServerConfig(nodeId, httpAddress, grpcAddress, raftAddress, dataDir, bootstrap, join, partitions,
-            replication, memoryBytes, durability, limits, maxBatchOps, maxBatchBytes, maxQueuedWrites, requestTimeout,
+            replication, memoryBytes, eviction, durability, limits, maxBatchOps, maxBatchBytes, maxQueuedWrites, requestTimeout,
             adminToken, snapshotEveryEntries, logSegmentBytes, placement);
     }
 
     public ServerConfig withMembership(boolean bootstrap, String join) {
         return new ServerConfig(nodeId, httpAddress, grpcAddress, raftAddress, dataDir, bootstrap, join, partitions,
-            replication, memoryBytes, durability, limits, maxBatchOps, maxBatchBytes, maxQueuedWrites, requestTimeout,
+            replication, memoryBytes, eviction, durability, limits, maxBatchOps, maxBatchBytes, maxQueuedWrites, requestTimeout,
             adminToken, snapshotEveryEntries, logSegmentBytes, placement);
     }
 
     public ServerConfig withCluster(int partitions, int replication, long snapshotEveryEntries, long logSegmentBytes,
                                     String adminToken) {
         return new ServerConfig(nodeId, httpAddress, grpcAddress, raftAddress, dataDir, bootstrap, join, partitions,
-            replication, memoryBytes, durability, limits, maxBatchOps, maxBatchBytes, maxQueuedWrites, requestTimeout,
+            replication, memoryBytes, eviction, durability, limits, maxBatchOps, maxBatchBytes, maxQueuedWrites, requestTimeout,
             adminToken, snapshotEveryEntries, logSegmentBytes, placement);
     }
 
     public ServerConfig withDurability(Durability newDurability) {
         return new ServerConfig(nodeId, httpAddress, grpcAddress, raftAddress, dataDir, bootstrap, join, partitions,
-            replication, memoryBytes, newDurability, limits, maxBatchOps, maxBatchBytes, maxQueuedWrites,
+            replication, memoryBytes, eviction, newDurability, limits, maxBatchOps, maxBatchBytes, maxQueuedWrites,
             requestTimeout, adminToken, snapshotEveryEntries, logSegmentBytes, placement);
     }
 
     public ServerConfig withPlacement(PlacementSettings newPlacement) {
         return new ServerConfig(nodeId, httpAddress, grpcAddress, raftAddress, dataDir, bootstrap, join, partitions,
-            replication, memoryBytes, durability, limits, maxBatchOps, maxBatchBytes, maxQueuedWrites,
+            replication, memoryBytes, eviction, durability, limits, maxBatchOps, maxBatchBytes, maxQueuedWrites,
             requestTimeout, adminToken, snapshotEveryEntries, logSegmentBytes, newPlacement);
+    }
+
+    public ServerConfig withMemory(long newMemoryBytes, Eviction newEviction) {
+        return new ServerConfig(nodeId, httpAddress, grpcAddress, raftAddress, dataDir, bootstrap, join, partitions,
+            replication, newMemoryBytes, newEviction, durability, limits, maxBatchOps, maxBatchBytes, maxQueuedWrites,
+            requestTimeout, adminToken, snapshotEveryEntries, logSegmentBytes, placement);
     }
 
     /** Every field but the admin token, which is a secret and must not reach a log line. */
@@ -158,7 +167,8 @@ public record ServerConfig(
         return "ServerConfig[nodeId=" + nodeId + ", httpAddress=" + httpAddress + ", grpcAddress=" + grpcAddress
             + ", raftAddress=" + raftAddress + ", dataDir=" + dataDir + ", bootstrap=" + bootstrap + ", join=" + join
             + ", partitions=" + partitions + ", replication=" + replication + ", memoryBytes=" + memoryBytes
-            + ", durability=" + durability + ", limits=" + limits + ", maxBatchOps=" + maxBatchOps
+            + ", eviction=" + eviction.flagValue() + ", durability=" + durability + ", limits=" + limits
+            + ", maxBatchOps=" + maxBatchOps
             + ", maxBatchBytes=" + maxBatchBytes + ", maxQueuedWrites=" + maxQueuedWrites
             + ", requestTimeout=" + requestTimeout + ", adminToken=" + (adminToken.isEmpty() ? "(none)" : "(set)")
             + ", snapshotEveryEntries=" + snapshotEveryEntries + ", logSegmentBytes=" + logSegmentBytes

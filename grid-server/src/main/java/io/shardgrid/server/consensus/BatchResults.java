@@ -58,7 +58,7 @@ final class BatchResults implements LogEntryApplier.ResultHandler {
         long value = results.getLong(at + 1, ORDER);
         return switch (type) {
             case SET, COMPARE_AND_SET -> new WriteResult(status, status == PartitionStore.OK, 0);
-            case DELETE, EVICT -> new WriteResult(status, value == 1, 0);
+            case DELETE, EVICT, EXPIRE -> new WriteResult(status, value == 1, 0);
             case INCREMENT -> new WriteResult(status, status == PartitionStore.OK, value);
         };
     }

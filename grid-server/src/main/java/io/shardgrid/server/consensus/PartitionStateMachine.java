@@ -5,6 +5,9 @@ import io.shardgrid.server.consensus.codec.LogEntryFlyweight;
 import io.shardgrid.server.consensus.codec.LogOpFlyweight;
 import io.shardgrid.server.core.ports.KeyChangeListener;
 import io.shardgrid.server.core.ports.PartitionStore;
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -26,8 +29,20 @@ import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
  *
  * <p>Reads never go through here: the request path reads the store directly once
  * {@code readBarrier} (Ratis read-index / leader lease, answered by {@link #query}) completes.
+ *
+ * <p>Design notes (time). Ops run at the <em>apply clock</em>: the largest leader time of any entry
+ * applied so far, not the entry's own. It is a function of the log alone, so every replica has the
+ * same one, and it never goes back, so once an entry has expired at some applied entry it stays
+ * expired at every later one, even if leadership moves to a node whose clock is behind. That is
+ * what makes it safe to drop expired entries at any time without the log saying so: a snapshot
+ * leaves out the entries expired at its apply clock (and stores the clock), and a replica that
+ * kept such an entry a while longer behaves the same. See docs/MEMORY.md.
  */
 final class PartitionStateMachine extends SnapshottingStateMachine {
+    /** Our header before the store's snapshot: "SGPC", a version, the apply clock. */
+    private static final int SNAPSHOT_MAGIC = 0x4350_4753;
+    private static final int SNAPSHOT_VERSION = 1;
+
     private final int partitionId;
     private final PartitionStore store;
     private final KeyChangeListener changes;
@@ -41,6 +56,8 @@ final class PartitionStateMachine extends SnapshottingStateMachine {
     private DivisionInfo division;
     private long publishedTerm;
     private long publishedSeq;
+    /** Largest leader time applied: the partition's replicated "now". */
+    private long applyClockMs;
 
     PartitionStateMachine(int partitionId, PartitionStore store, KeyChangeListener changes) {
         this.partitionId = partitionId;
@@ -65,7 +82,8 @@ final class PartitionStateMachine extends SnapshottingStateMachine {
         data.copyTo(entryBytes.byteArray(), 0);
         entry.wrap(entryBytes, 0, length);
         boolean leader = trx.getServerRole() == RaftPeerRole.LEADER;
-        applier.apply(entry, store, leader ? results.reset() : LogEntryApplier.IGNORE_RESULTS);
+        applyClockMs = Math.max(applyClockMs, entry.leaderTimeMs());
+        applier.apply(entry, store, applyClockMs, leader ? results.reset() : LogEntryApplier.IGNORE_RESULTS);
         updateLastAppliedTermIndex(log.getTerm(), log.getIndex());
         if (leader && changes.active()) {
             publishChangedKeys();
@@ -133,20 +151,47 @@ final class PartitionStateMachine extends SnapshottingStateMachine {
         super.close();
     }
 
+    /** The apply clock; apply thread only (tests read it once the partition is quiet). */
+    long applyClockMs() {
+        return applyClockMs;
+    }
+
     @Override
     protected void writeState(OutputStream out) throws IOException {
-        // Time 0 keeps expired-but-unswept entries too: they read as absent on every replica anyway,
-        // and the snapshot then depends on the log alone, not on when it was taken.
-        store.writeSnapshot(out, 0);
+        DataOutputStream header = new DataOutputStream(out);
+        header.writeInt(SNAPSHOT_MAGIC);
+        header.writeInt(SNAPSHOT_VERSION);
+        header.writeLong(applyClockMs);
+        header.flush();
+        // Entries expired at the apply clock are dead on every replica for good: leave them out.
+        store.writeSnapshot(out, applyClockMs);
     }
 
     @Override
     protected void readState(InputStream in) throws IOException {
-        store.readSnapshot(in);
+        InputStream marked = in.markSupported() ? in : new BufferedInputStream(in);
+        marked.mark(Integer.BYTES);
+        DataInputStream header = new DataInputStream(marked);
+        if (header.readInt() == SNAPSHOT_MAGIC) {
+            int version = header.readInt();
+            if (version != SNAPSHOT_VERSION) {
+                throw new IOException("partition " + partitionId + " snapshot header version " + version
+                    + " is not supported, expected " + SNAPSHOT_VERSION);
+            }
+            long clock = header.readLong();
+            store.readSnapshot(marked);
+            applyClockMs = clock;
+        } else {
+            // Written before the header existed: the store's snapshot alone, expired entries kept.
+            marked.reset();
+            store.readSnapshot(marked);
+            applyClockMs = 0;
+        }
     }
 
     @Override
     protected void resetState() {
         store.clear();
+        applyClockMs = 0;
     }
 }

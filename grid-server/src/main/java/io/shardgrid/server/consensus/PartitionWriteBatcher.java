@@ -204,6 +204,7 @@ final class PartitionWriteBatcher {
             case COMPARE_AND_SET -> LogEntryDescriptor.COMPARE_AND_SET;
             case INCREMENT -> LogEntryDescriptor.INCREMENT;
             case EVICT -> LogEntryDescriptor.EVICT;
+            case EXPIRE -> LogEntryDescriptor.EXPIRE;
         };
     }
 
@@ -223,6 +224,7 @@ final class PartitionWriteBatcher {
             }
             case INCREMENT -> encoder.appendIncrement(key, 0, c.key().length, c.delta(), c.ttlMs());
             case EVICT -> encoder.appendEvict(key, 0, c.key().length);
+            case EXPIRE -> encoder.appendExpire(key, 0, c.key().length);
         }
     }
 }

@@ -6,6 +6,7 @@ import io.shardgrid.common.limits.Limits;
 import io.shardgrid.common.routing.Partitioner;
 import io.shardgrid.server.core.ports.Clock;
 import io.shardgrid.server.core.ports.ConsensusGroups;
+import io.shardgrid.server.core.ports.MemoryPressure;
 import io.shardgrid.server.core.ports.PartitionStore;
 import io.shardgrid.server.core.ports.WriteCommand;
 import io.shardgrid.server.core.ports.WriteResult;
@@ -25,6 +26,11 @@ import org.agrona.concurrent.UnsafeBuffer;
  *
  * <p>Every failure surfaces as a {@link GridException} (synchronously for bad input, or as the
  * future's cause) so the transports map one error model onto their wire.
+ *
+ * <p>A write the partition could not fit (FULL) is retried after {@link MemoryPressure} evicted
+ * some keys, as long as eviction frees something (at most {@link #MAX_ROOM_ATTEMPTS} times), so
+ * under an eviction policy writes do not fail for memory. A FULL write changed nothing on the
+ * leader, so running it again is safe.
  */
 public final class GridService {
     private static final ThreadLocal<ReadBuffers> READ_BUFFERS = ThreadLocal.withInitial(ReadBuffers::new);
@@ -34,9 +40,19 @@ public final class GridService {
     private final Limits limits;
     private final Clock clock;
     private final LongSupplier mapEpoch;
+    private final MemoryPressure memory;
+
+    /** Evictions one write waits for before its FULL stands. */
+    static final int MAX_ROOM_ATTEMPTS = 32;
 
     public GridService(ConsensusGroups groups, Supplier<Partitioner> partitioner, Limits limits, Clock clock,
                        LongSupplier mapEpoch) {
+        this(groups, partitioner, limits, clock, mapEpoch, MemoryPressure.NONE);
+    }
+
+    public GridService(ConsensusGroups groups, Supplier<Partitioner> partitioner, Limits limits, Clock clock,
+                       LongSupplier mapEpoch, MemoryPressure memory) {
+        this.memory = memory;
         this.groups = groups;
         this.partitioner = partitioner;
         this.limits = limits;
@@ -84,7 +100,19 @@ public final class GridService {
         if (!groups.isLeader(p)) {
             return CompletableFuture.failedFuture(notLeader(p));
         }
-        return groups.write(p, List.of(command)).get(0);
+        return makingRoom(p, command, groups.write(p, List.of(command)).get(0), MAX_ROOM_ATTEMPTS);
+    }
+
+    private CompletableFuture<WriteResult> makingRoom(int p, WriteCommand command, CompletableFuture<WriteResult> write,
+                                                      int attemptsLeft) {
+        return write.thenCompose(result -> {
+            if (result.status() != PartitionStore.FULL || attemptsLeft == 0) {
+                return CompletableFuture.completedFuture(result);
+            }
+            return memory.relieve(p).thenCompose(freed -> freed
+                ? makingRoom(p, command, groups.write(p, List.of(command)).get(0), attemptsLeft - 1)
+                : CompletableFuture.completedFuture(result));
+        });
     }
 
     /**
@@ -117,7 +145,8 @@ public final class GridService {
             indexes.forEach(i -> toPartition.add(commands.get(i)));
             List<CompletableFuture<WriteResult>> results = groups.write(p, toPartition);
             for (int k = 0; k < indexes.size(); k++) {
-                futures.set(indexes.get(k), results.get(k));
+                int i = indexes.get(k);
+                futures.set(i, makingRoom(p, commands.get(i), results.get(k), MAX_ROOM_ATTEMPTS));
             }
         });
         return futures;

@@ -1,28 +1,34 @@
 package io.shardgrid.server.store;
 
-import static io.shardgrid.server.store.EntryDescriptor.ACCESS_STAMP_OFFSET;
-import static io.shardgrid.server.store.EntryDescriptor.EXPIRE_AT_OFFSET;
-import static io.shardgrid.server.store.EntryDescriptor.KEY_LENGTH_OFFSET;
-import static io.shardgrid.server.store.EntryDescriptor.KEY_OFFSET;
-import static io.shardgrid.server.store.EntryIndex.EMPTY;
-import static io.shardgrid.server.store.EntryIndex.TOMBSTONE;
-import static io.shardgrid.server.store.SlabAllocator.offset;
-import static io.shardgrid.server.store.SlabAllocator.slabId;
-
 import io.shardgrid.server.core.ports.EvictionPolicy;
 import io.shardgrid.server.core.ports.KeyConsumer;
-import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableArrayBuffer;
 
 /**
  * Picks eviction candidates by sampling, as Redis does: a run of index slots from a random start
- * (keys land in slots by hash, so a run is an unbiased sample), ranked by the access stamp. Only
- * the leader calls it, so its randomness never makes replicas diverge: they apply the replicated
- * EVICT. Writer thread only; reuses its arrays, so it allocates only when the sample size grows.
+ * (keys land in slots by hash, so a run is an unbiased sample), ranked by the access stamp or, for
+ * {@link EvictionPolicy#VOLATILE_TTL}, by deadline. Only the leader calls it, so its randomness
+ * never makes replicas diverge: they apply the replicated EVICT.
+ *
+ * <p>It reads through the store's reader-side {@link OffHeapPartitionStore#scan}, copying each
+ * sampled key, so the leader's housekeeping thread can sample while the apply thread writes. One
+ * caller at a time; reuses its buffers, so it allocates only when the sample size or keys grow.
  */
-final class EvictionSampler {
+final class EvictionSampler implements OffHeapPartitionStore.ScanVisitor {
+    /** Most slots one sample walks, per wanted entry: bounds the walk when few entries qualify. */
+    private static final int SLOTS_PER_SAMPLE = 32;
+
     private long randomState;
-    private int[] refs = new int[16];
+    private final ExpandableArrayBuffer keys = new ExpandableArrayBuffer(1024);
+    private int[] keyOffsets = new int[16];
+    private int[] keyLengths = new int[16];
     private long[] scores = new long[16];
+    private EvictionPolicy policy;
+    private long nowMs;
+    private int sampleSize;
+    private int sampled;
+    private int keyBytes;
 
     EvictionSampler(int seed) {
         this.randomState = 0x9E37_79B9_7F4A_7C15L ^ seed;
@@ -36,29 +42,24 @@ final class EvictionSampler {
         if (max < 0) {
             throw new IllegalArgumentException("max candidates " + max + " must not be negative");
         }
-        final EntryIndex index = store.index();
-        final SlabAllocator allocator = store.allocator();
-        final int capacity = index.capacity();
-        if (capacity == 0 || max == 0) {
+        if (policy == null) {
+            throw new IllegalArgumentException("eviction policy must not be null");
+        }
+        if (max == 0) {
             return 0;
         }
-        if (refs.length < sampleSize) {
-            refs = new int[sampleSize];
+        if (scores.length < sampleSize) {
+            keyOffsets = new int[sampleSize];
+            keyLengths = new int[sampleSize];
             scores = new long[sampleSize];
         }
-        final int mask = capacity - 1;
-        int position = (int) nextRandom() & mask;
-        int sampled = 0;
-        for (int scanned = 0; scanned < capacity && sampled < sampleSize; scanned++) {
-            final long slot = index.slotAt(position);
-            if (slot != EMPTY && slot != TOMBSTONE) {
-                final int ref = EntryIndex.ref(slot);
-                refs[sampled] = ref;
-                scores[sampled] = score(allocator.buffer(slabId(ref)), offset(ref), policy, nowMs);
-                sampled++;
-            }
-            position = (position + 1) & mask;
-        }
+        this.policy = policy;
+        this.nowMs = nowMs;
+        this.sampleSize = sampleSize;
+        this.sampled = 0;
+        this.keyBytes = 0;
+        final int maxSlots = (int) Math.min(Integer.MAX_VALUE, (long) sampleSize * SLOTS_PER_SAMPLE);
+        store.scan((int) nextRandom(), maxSlots, this);
         final int chosen = Math.min(max, sampled);
         for (int i = 0; i < chosen; i++) {
             int best = i;
@@ -68,31 +69,45 @@ final class EvictionSampler {
                 }
             }
             swap(i, best);
-            final UnsafeBuffer block = allocator.buffer(slabId(refs[i]));
-            final int offset = offset(refs[i]);
-            out.accept(block, offset + KEY_OFFSET, block.getShort(offset + KEY_LENGTH_OFFSET) & 0xFFFF);
+            out.accept(keys, keyOffsets[i], keyLengths[i]);
         }
         return chosen;
     }
 
-    /** Lower is evicted first. */
-    private static long score(UnsafeBuffer block, int offset, EvictionPolicy policy, long nowMs) {
-        final long expireAtMs = block.getLong(offset + EXPIRE_AT_OFFSET);
+    @Override
+    public boolean visit(DirectBuffer key, int keyLength, long expireAtMs, int accessStamp) {
+        if (policy == EvictionPolicy.VOLATILE_TTL && expireAtMs == 0) {
+            return true;
+        }
+        keys.putBytes(keyBytes, key, 0, keyLength);
+        keyOffsets[sampled] = keyBytes;
+        keyLengths[sampled] = keyLength;
+        scores[sampled] = score(expireAtMs, accessStamp, policy, nowMs);
+        keyBytes += keyLength;
+        sampled++;
+        return sampled < sampleSize;
+    }
+
+    /** Lower is evicted first; entries already expired come first under every policy. */
+    private static long score(long expireAtMs, int stamp, EvictionPolicy policy, long nowMs) {
         if (expireAtMs != 0 && expireAtMs <= nowMs) {
             return Long.MIN_VALUE;
         }
-        final int stamp = block.getIntOpaque(offset + ACCESS_STAMP_OFFSET);
         final long idleTicks = AccessStamp.idleTicks(stamp, nowMs);
-        if (policy == EvictionPolicy.LRU) {
-            return -idleTicks;
-        }
-        return ((long) AccessStamp.decayedCount(stamp, nowMs) << 32) - idleTicks;
+        return switch (policy) {
+            case LRU -> -idleTicks;
+            case LFU -> ((long) AccessStamp.decayedCount(stamp, nowMs) << 32) - idleTicks;
+            case VOLATILE_TTL -> expireAtMs;
+        };
     }
 
     private void swap(int i, int j) {
-        final int ref = refs[i];
-        refs[i] = refs[j];
-        refs[j] = ref;
+        final int offset = keyOffsets[i];
+        keyOffsets[i] = keyOffsets[j];
+        keyOffsets[j] = offset;
+        final int length = keyLengths[i];
+        keyLengths[i] = keyLengths[j];
+        keyLengths[j] = length;
         final long score = scores[i];
         scores[i] = scores[j];
         scores[j] = score;

@@ -22,6 +22,7 @@ import io.shardgrid.server.core.ports.PartitionStore;
 import io.shardgrid.server.core.ports.StoreStats;
 import java.lang.invoke.VarHandle;
 import org.agrona.DirectBuffer;
+import org.agrona.ExpandableArrayBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -53,7 +54,13 @@ import org.agrona.concurrent.UnsafeBuffer;
  * </ul>
  *
  * <p>Expired entries read as absent at once; their memory is reclaimed when the writer touches
- * the key or by {@link #sweepExpired}, which walks the index a bounded step at a time.
+ * the key, by {@link #expire} (the partition leader finds expired keys with {@link #findExpired}
+ * and replicates their removal, see docs/MEMORY.md) or by {@link #sweepExpired}.
+ *
+ * <p>{@link #findExpired} and {@link #evictionCandidates} are readers: they walk the published
+ * index with {@link #scan}, which copies each entry's key under its seqlock like {@link #get} and
+ * skips (rather than retries) an entry that moved, so the leader's housekeeping thread never
+ * waits on or blocks the apply thread. One such caller at a time.
  */
 public final class OffHeapPartitionStore implements PartitionStore {
     /** Largest value whose entry still fits one chunk addressed by an int. */
@@ -74,6 +81,11 @@ public final class OffHeapPartitionStore implements PartitionStore {
     private long lastIncrementResult;
     private int sweepCursor;
     private boolean closed;
+
+    // The one housekeeping reader (findExpired, evictionCandidates).
+    private final ExpandableArrayBuffer scanKey = new ExpandableArrayBuffer(64);
+    private final KeyScanner expiredScanner = new KeyScanner();
+    private int findCursor;
 
     public OffHeapPartitionStore(int partitionId, MemoryBudget budget) {
         if (partitionId < 0) {
@@ -292,6 +304,117 @@ public final class OffHeapPartitionStore implements PartitionStore {
         removeAt(position);
         evictedCount++;
         return true;
+    }
+
+    @Override
+    public boolean expire(DirectBuffer key, int keyOffset, int keyLength, long nowMs) {
+        checkKey(key, keyOffset, keyLength);
+        final int position = findSlot(key, keyOffset, keyLength, (int) KeyHashing.hash(key, keyOffset, keyLength));
+        if (position < 0 || isLive(position, nowMs)) {
+            return false;
+        }
+        removeAt(position);
+        expiredCount++;
+        return true;
+    }
+
+    @Override
+    public int findExpired(long nowMs, int maxSlots, int maxKeys, KeyConsumer out) {
+        if (maxSlots < 0 || maxKeys < 0) {
+            throw new IllegalArgumentException("max slots " + maxSlots + " and max keys " + maxKeys
+                + " must not be negative");
+        }
+        expiredScanner.start(nowMs, maxKeys, out);
+        findCursor = scan(findCursor, maxSlots, expiredScanner);
+        return expiredScanner.found;
+    }
+
+    /** Passes the keys of expired entries on, up to a limit. */
+    private static final class KeyScanner implements ScanVisitor {
+        private long nowMs;
+        private int maxKeys;
+        private KeyConsumer out;
+        int found;
+
+        void start(long nowMs, int maxKeys, KeyConsumer out) {
+            this.nowMs = nowMs;
+            this.maxKeys = maxKeys;
+            this.out = out;
+            this.found = 0;
+        }
+
+        @Override
+        public boolean visit(DirectBuffer key, int keyLength, long expireAtMs, int accessStamp) {
+            if (found >= maxKeys) {
+                return false;
+            }
+            if (expireAtMs != 0 && expireAtMs <= nowMs) {
+                out.accept(key, 0, keyLength);
+                found++;
+            }
+            return true;
+        }
+    }
+
+    /** What {@link #scan} hands each stable entry to; false stops the scan before the next slot. */
+    interface ScanVisitor {
+        boolean visit(DirectBuffer key, int keyLength, long expireAtMs, int accessStamp);
+    }
+
+    /**
+     * Reader-side walk of up to {@code maxSlots} slots of the published index from {@code position}
+     * (wrapping), passing each entry that held still while its key was copied. Entries that moved
+     * are skipped: callers only look for hints that the replicated op re-checks at apply time.
+     * Returns where the next walk should start.
+     */
+    int scan(int position, int maxSlots, ScanVisitor visitor) {
+        final UnsafeBuffer table = index.publishedTable();
+        final int slots = table.capacity() / SLOT_LENGTH;
+        if (slots == 0) {
+            return 0;
+        }
+        final int mask = slots - 1;
+        final int limit = Math.min(maxSlots, slots);
+        int at = position & mask;
+        for (int scanned = 0; scanned < limit; scanned++) {
+            // Epoch before the slot, table check after it: then the slot was current while the epoch
+            // held, and a slab released and re-carved under its ref moves the epoch before the re-check.
+            final int epochAtStart = allocator.layoutEpoch();
+            final long slot = table.getLongVolatile(at * SLOT_LENGTH);
+            if (index.publishedTable() != table) {
+                return at; // rebuilt: the old table's slots are no longer kept current
+            }
+            at = (at + 1) & mask;
+            if (slot == EMPTY || slot == TOMBSTONE) {
+                continue;
+            }
+            final int ref = EntryIndex.ref(slot);
+            final UnsafeBuffer block = allocator.buffer(slabId(ref));
+            final int offset = offset(ref);
+            if (block == null || offset + EntryDescriptor.HEADER_LENGTH > block.capacity()) {
+                continue;
+            }
+            final int version = block.getIntVolatile(offset + VERSION_OFFSET);
+            if ((version & 1) != 0) {
+                continue;
+            }
+            final int keyLength = block.getShort(offset + KEY_LENGTH_OFFSET) & 0xFFFF;
+            final int valueLength = block.getInt(offset + VALUE_LENGTH_OFFSET);
+            final long expireAtMs = block.getLong(offset + EXPIRE_AT_OFFSET);
+            if (keyLength == 0 || valueLength < 0 || entryLength(keyLength, valueLength) > block.capacity() - offset) {
+                continue;
+            }
+            scanKey.putBytes(0, block, offset + KEY_OFFSET, keyLength);
+            final int stamp = block.getIntOpaque(offset + ACCESS_STAMP_OFFSET);
+            VarHandle.loadLoadFence();
+            if (block.getIntVolatile(offset + VERSION_OFFSET) != version || allocator.layoutEpoch() != epochAtStart) {
+                continue;
+            }
+            if (!visitor.visit(scanKey, keyLength, expireAtMs, stamp)) {
+                return (at - 1) & mask;
+            }
+        }
+        return at;
     }
 
     @Override

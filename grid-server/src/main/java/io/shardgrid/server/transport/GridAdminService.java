@@ -202,7 +202,8 @@ public final class GridAdminService extends GridAdminGrpc.GridAdminImplBase {
                     .setLeaderNodeId(a.leaderHint()).setConfEpoch(a.confEpoch());
                 if (node.hosts(a.partitionId())) {
                     var stats = node.store(a.partitionId()).stats();
-                    p.setKeys(stats.keys()).setLiveBytes(stats.liveBytes())
+                    p.setKeys(stats.keys()).setLiveBytes(stats.liveBytes()).setAllocatedBytes(stats.allocatedBytes())
+                        .setExpiredCount(stats.expiredCount()).setEvictedCount(stats.evictedCount())
                         .setCommitIndex(Math.max(0, node.commitIndex(a.partitionId())))
                         .setAppliedIndex(Math.max(0, node.appliedIndex(a.partitionId())));
                 }

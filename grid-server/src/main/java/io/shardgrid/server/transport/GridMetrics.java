@@ -8,6 +8,7 @@ import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.shardgrid.common.error.GridErrorCode;
 import io.shardgrid.server.consensus.RatisNode;
+import io.shardgrid.server.core.ports.StoreStats;
 import io.shardgrid.server.store.MemoryBudget;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -39,6 +40,33 @@ public final class GridMetrics {
             p -> node.store(p).stats().keys());
         perPartition(node, "shardgrid_store_live_bytes", "Key and value bytes, per partition replica",
             p -> node.store(p).stats().liveBytes());
+        perPartition(node, "shardgrid_store_allocated_bytes",
+            "Bytes charged to the memory budget (entries, index, free space in slabs), per partition replica",
+            p -> node.store(p).stats().allocatedBytes());
+        perPartition(node, "shardgrid_store_fragmentation_ratio",
+            "Share of the allocated bytes that is free space inside slabs, per partition replica",
+            p -> node.store(p).stats().fragmentation());
+        perPartitionCounter(node, "shardgrid_store_expired",
+            "Entries freed because their deadline passed (expiry sweep, rewrite or snapshot), per partition replica",
+            p -> node.store(p).stats().expiredCount());
+        perPartitionCounter(node, "shardgrid_store_evicted",
+            "Entries evicted through the raft log under the eviction policy, per partition replica",
+            p -> node.store(p).stats().evictedCount());
+        GaugeWithCallback.builder().name("shardgrid_node_store_live_bytes")
+            .help("Key and value bytes of every partition replica on this node")
+            .callback(cb -> cb.call(nodeStats(node).liveBytes())).register(registry);
+        GaugeWithCallback.builder().name("shardgrid_node_store_allocated_bytes")
+            .help("Bytes the partition replicas on this node have allocated")
+            .callback(cb -> cb.call(nodeStats(node).allocatedBytes())).register(registry);
+        GaugeWithCallback.builder().name("shardgrid_node_store_fragmentation_ratio")
+            .help("Share of this node's allocated store bytes that is free space inside slabs")
+            .callback(cb -> cb.call(nodeStats(node).fragmentation())).register(registry);
+        CounterWithCallback.builder().name("shardgrid_node_store_expired")
+            .help("Entries freed by expiry in the partition replicas this node holds now")
+            .callback(cb -> cb.call(nodeStats(node).expiredCount())).register(registry);
+        CounterWithCallback.builder().name("shardgrid_node_store_evicted")
+            .help("Entries evicted in the partition replicas this node holds now")
+            .callback(cb -> cb.call(nodeStats(node).evictedCount())).register(registry);
         perPartition(node, "shardgrid_partition_leader", "1 if this node leads the partition, else 0",
             p -> node.isLeader(p) ? 1 : 0);
         perPartition(node, "shardgrid_raft_commit_index", "Raft commit index known to this replica",
@@ -64,6 +92,28 @@ public final class GridMetrics {
                     cb.call(value.applyAsDouble(p), Integer.toString(p));
                 }
             }).register(registry);
+    }
+
+    private void perPartitionCounter(RatisNode node, String name, String help, IntToDoubleFunction value) {
+        CounterWithCallback.builder().name(name).help(help).labelNames("partition")
+            .callback(cb -> {
+                for (int p : node.hostedPartitions()) {
+                    cb.call(value.applyAsDouble(p), Integer.toString(p));
+                }
+            }).register(registry);
+    }
+
+    /** The sum over this node's replicas; a partition leaving between the listing and the read counts as empty. */
+    private static StoreStats nodeStats(RatisNode node) {
+        StoreStats sum = new StoreStats(0, 0, 0, 0, 0, 0);
+        for (int p : node.hostedPartitions()) {
+            try {
+                sum = sum.plus(node.store(p).stats());
+            } catch (RuntimeException e) {
+                // gone meanwhile
+            }
+        }
+        return sum;
     }
 
     public void request(String op, GridErrorCode code, long startNs) {

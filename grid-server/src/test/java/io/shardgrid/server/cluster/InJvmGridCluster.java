@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import io.shardgrid.common.routing.PartitionMap;
 import io.shardgrid.server.GridNode;
 import io.shardgrid.server.config.Durability;
+import io.shardgrid.server.config.Eviction;
 import io.shardgrid.server.config.PlacementSettings;
 import io.shardgrid.server.config.ServerConfig;
 import java.io.IOException;
@@ -73,6 +74,13 @@ public final class InJvmGridCluster implements AutoCloseable {
     public InJvmGridCluster withPlacement(PlacementSettings settings) {
         base = base.withPlacement(settings);
         configs.replaceAll(c -> c.withPlacement(settings));
+        return this;
+    }
+
+    /** Gives every node {@code memoryBytes} of budget and {@code eviction} (call before {@link #start()}). */
+    public InJvmGridCluster withMemory(long memoryBytes, Eviction eviction) {
+        base = base.withMemory(memoryBytes, eviction);
+        configs.replaceAll(c -> c.withMemory(memoryBytes, eviction));
         return this;
     }
 

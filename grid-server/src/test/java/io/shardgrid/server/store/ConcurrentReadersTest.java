@@ -2,12 +2,15 @@ package io.shardgrid.server.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.shardgrid.server.core.ports.EvictionPolicy;
+import io.shardgrid.server.core.ports.KeyConsumer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.agrona.DirectBuffer;
 import org.agrona.ExpandableDirectByteBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -20,7 +23,9 @@ import org.junit.jupiter.api.Timeout;
  * checksum over the whole value, versions never going backwards for one reader. Value lengths
  * cross size classes (in-place rewrites, moves to new blocks, reuse of freed blocks, dedicated
  * chunks, release and re-carving of emptied slabs) and the key space grows so the index is
- * rebuilt under the readers.
+ * rebuilt under the readers. Meanwhile a housekeeping thread walks the index the way the leader
+ * does ({@code findExpired}, {@code evictionCandidates}) and checks that every key it is handed
+ * is one the writer could have written.
  */
 class ConcurrentReadersTest {
     private static final int READERS = 3;
@@ -30,6 +35,7 @@ class ConcurrentReadersTest {
 
     private final AtomicReference<String> failure = new AtomicReference<>();
     private final AtomicLong hits = new AtomicLong();
+    private final AtomicLong keysFound = new AtomicLong();
     private volatile boolean writerDone;
     private volatile int keySpace = 16;
 
@@ -51,6 +57,14 @@ class ConcurrentReadersTest {
                 readers.add(reader);
                 reader.start();
             }
+            final Thread housekeeper = new Thread(() -> {
+                try {
+                    housekeep(store);
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, "housekeeper threw " + t);
+                }
+            }, "housekeeper");
+            housekeeper.start();
             try {
                 write(store);
             } finally {
@@ -58,10 +72,12 @@ class ConcurrentReadersTest {
                 for (Thread reader : readers) {
                     reader.join();
                 }
+                housekeeper.join();
             }
         }
         assertThat(failure.get()).isNull();
         assertThat(hits.get()).isPositive();
+        assertThat(keysFound.get()).isPositive();
         assertThat(budget.usedBytes()).isZero();
     }
 
@@ -88,7 +104,9 @@ class ConcurrentReadersTest {
             }
             final long version = ++versions[keyId];
             final int length = encode(value, keyId, version);
-            if (store.set(key, 0, Integer.BYTES, value, 0, length, 0, 0) != OffHeapPartitionStore.OK) {
+            // Every other version carries a deadline of 1: live for the readers (at 0), expired for the housekeeper.
+            final long expireAtMs = version % 2;
+            if (store.set(key, 0, Integer.BYTES, value, 0, length, expireAtMs, 0) != OffHeapPartitionStore.OK) {
                 failure.compareAndSet(null, "writer got FULL at write " + i);
             }
         }
@@ -125,6 +143,31 @@ class ConcurrentReadersTest {
             localHits++;
         }
         hits.addAndGet(localHits);
+    }
+
+    private void housekeep(OffHeapPartitionStore store) {
+        final KeyCheck check = new KeyCheck();
+        while (!writerDone && failure.get() == null) {
+            store.findExpired(1, 4096, 512, check);
+            store.evictionCandidates(EvictionPolicy.LRU, 80, 16, 0, check);
+            store.evictionCandidates(EvictionPolicy.VOLATILE_TTL, 80, 16, 0, check);
+        }
+    }
+
+    /** A key handed to the housekeeper must be a key id the writer uses. */
+    private final class KeyCheck implements KeyConsumer {
+        @Override
+        public void accept(DirectBuffer buffer, int offset, int length) {
+            if (length != Integer.BYTES) {
+                failure.compareAndSet(null, "housekeeper got a key of " + length + " bytes");
+                return;
+            }
+            final int keyId = buffer.getInt(offset);
+            if (keyId < 0 || keyId >= MAX_KEYS) {
+                failure.compareAndSet(null, "housekeeper got key id " + keyId);
+            }
+            keysFound.incrementAndGet();
+        }
     }
 
     /** Value: | key id int | version long | payload | checksum long |, length chosen by version. */

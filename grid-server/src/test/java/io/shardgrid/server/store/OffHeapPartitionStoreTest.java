@@ -232,6 +232,57 @@ class OffHeapPartitionStoreTest {
     }
 
     @Test
+    void findExpiredPassesExpiredKeysBoundedAndExpireRemovesOnlyThoseStillExpired() {
+        for (int i = 0; i < 1000; i++) {
+            set(store, "k" + i, "v", i % 2 == 0 ? 50 : 0, 0);
+        }
+        // The walk is cyclic: once it wraps it finds the same keys again, so collect a set.
+        final java.util.Set<String> found = new java.util.HashSet<>();
+        for (int calls = 0; calls < 200 && found.size() < 500; calls++) {
+            final int step = store.findExpired(60, 64, 10,
+                (buffer, offset, length) -> found.add(buffer.getStringWithoutLengthUtf8(offset, length)));
+            assertThat(step).isLessThanOrEqualTo(10);
+        }
+        assertThat(found).hasSize(500).allMatch(k -> Integer.parseInt(k.substring(1)) % 2 == 0);
+        assertThat(store.size()).as("finding removes nothing").isEqualTo(1000);
+
+        set(store, "k0", "renewed", 0, 60);
+        int removed = 0;
+        for (String k : found) {
+            final UnsafeBuffer key = bytes(k);
+            removed += store.expire(key, 0, key.capacity(), 60) ? 1 : 0;
+        }
+        assertThat(removed).isEqualTo(499);
+        assertThat(get(store, "k0", 60)).isEqualTo("renewed");
+        final UnsafeBuffer live = bytes("k1");
+        assertThat(store.expire(live, 0, live.capacity(), 60)).isFalse();
+        assertThat(store.size()).isEqualTo(501);
+        // 499 expired by EXPIRE, and k0's expired entry that the rewrite replaced.
+        assertThat(store.stats().expiredCount()).isEqualTo(500);
+        assertThat(store.findExpired(60, 1 << 20, 1000, (b, o, l) -> { })).isZero();
+    }
+
+    @Test
+    void volatileTtlEvictsOnlyKeysWithADeadlineNearestFirst() {
+        for (int i = 0; i < 50; i++) {
+            set(store, "ttl-" + i, "v", 10_000 + i, 0);
+            set(store, "forever-" + i, "v", 0, 0);
+        }
+        final List<String> picked = new ArrayList<>();
+        store.evictionCandidates(EvictionPolicy.VOLATILE_TTL, 100, 3, 0,
+            (buffer, offset, length) -> picked.add(buffer.getStringWithoutLengthUtf8(offset, length)));
+        // The sample covers the whole small table, so the three nearest deadlines come out in order.
+        assertThat(picked).containsExactly("ttl-0", "ttl-1", "ttl-2");
+        final List<String> none = new ArrayList<>();
+        final OffHeapPartitionStore persistent = new OffHeapPartitionStore(8, budget);
+        set(persistent, "forever", "v", 0, 0);
+        persistent.evictionCandidates(EvictionPolicy.VOLATILE_TTL, 16, 3, 0,
+            (buffer, offset, length) -> none.add(buffer.getStringWithoutLengthUtf8(offset, length)));
+        assertThat(none).isEmpty();
+        persistent.close();
+    }
+
+    @Test
     void badArgumentsAreRejectedWithTheValue() {
         final UnsafeBuffer key = bytes("k");
         assertThatThrownBy(() -> store.set(key, 0, 0, key, 0, 1, 0, 0))
@@ -242,5 +293,8 @@ class OffHeapPartitionStoreTest {
         assertThatThrownBy(() -> store.set(key, 0, 1, key, 0, 2, 0, 0)).isInstanceOf(IndexOutOfBoundsException.class);
         assertThat(store.size()).isZero();
         assertThatThrownBy(() -> store.sweepExpired(0, -3)).hasMessageContaining("-3");
+        assertThatThrownBy(() -> store.findExpired(0, -4, 1, (b, o, l) -> { })).hasMessageContaining("-4");
+        assertThatThrownBy(() -> store.evictionCandidates(null, 4, 1, 0, (b, o, l) -> { }))
+            .hasMessageContaining("policy");
     }
 }

@@ -3,6 +3,7 @@ package io.shardgrid.server.consensus.codec;
 import static io.shardgrid.server.consensus.codec.LogEntryDescriptor.COMPARE_AND_SET;
 import static io.shardgrid.server.consensus.codec.LogEntryDescriptor.DELETE;
 import static io.shardgrid.server.consensus.codec.LogEntryDescriptor.EVICT;
+import static io.shardgrid.server.consensus.codec.LogEntryDescriptor.EXPIRE;
 import static io.shardgrid.server.consensus.codec.LogEntryDescriptor.INCREMENT;
 import static io.shardgrid.server.consensus.codec.LogEntryDescriptor.SET;
 
@@ -27,7 +28,7 @@ public final class LogEntryApplier {
          * @param opIndex position of the op in its entry, from 0
          * @param status  a {@link PartitionStore} outcome: {@code OK}, {@code FULL},
          *                {@code CONDITION_FAILED} or {@code WRONG_TYPE}
-         * @param value   INCREMENT: the new value when OK; DELETE and EVICT: 1 if a key was removed,
+         * @param value   INCREMENT: the new value when OK; DELETE, EVICT, EXPIRE: 1 if a key was removed,
          *                else 0; otherwise 0
          */
         void onResult(int opIndex, int status, long value);
@@ -44,7 +45,16 @@ public final class LogEntryApplier {
      * returns how many were applied.
      */
     public int apply(LogEntryFlyweight entry, PartitionStore store, ResultHandler results) {
-        final long nowMs = entry.leaderTimeMs();
+        return apply(entry, store, entry.leaderTimeMs(), results);
+    }
+
+    /**
+     * As {@link #apply(LogEntryFlyweight, PartitionStore, ResultHandler)} with {@code nowMs} in place
+     * of the entry's own time: the state machine passes its never-decreasing apply clock, derived
+     * from the log alone, so an entry stamped by a leader whose clock is behind cannot revive a key
+     * that an earlier entry already saw expire.
+     */
+    public int apply(LogEntryFlyweight entry, PartitionStore store, long nowMs, ResultHandler results) {
         final DirectBuffer buffer = entry.buffer();
         op.wrap(entry);
         while (op.next()) {
@@ -61,6 +71,10 @@ public final class LogEntryApplier {
                     // Counted apart from deletes, so stats show memory pressure.
                     status = PartitionStore.OK;
                     value = store.evict(buffer, op.keyOffset(), op.keyLength()) ? 1 : 0;
+                }
+                case EXPIRE -> {
+                    status = PartitionStore.OK;
+                    value = store.expire(buffer, op.keyOffset(), op.keyLength(), nowMs) ? 1 : 0;
                 }
                 case COMPARE_AND_SET -> status = store.compareAndSet(buffer, op.keyOffset(), op.keyLength(),
                     op.expectAbsent(), buffer, op.expectedOffset(), op.expectedLength(),

@@ -40,8 +40,8 @@ import java.nio.ByteOrder;
  *  +---------------------------------------------------------------+
  * </pre>
  *
- * <p>Per type: {@link #SET} carries key, value and deadline. {@link #DELETE} and {@link #EVICT}
- * carry only the key ({@code valueLen} and {@code expireAtMs} are 0). {@link #COMPARE_AND_SET}
+ * <p>Per type: {@link #SET} carries key, value and deadline. {@link #DELETE}, {@link #EVICT} and
+ * {@link #EXPIRE} carry only the key ({@code valueLen} and {@code expireAtMs} are 0). {@link #COMPARE_AND_SET}
  * carries key, new value, deadline and the expected value; with {@link #FLAG_EXPECT_ABSENT} set
  * the expected value is empty and the op succeeds only when the key is absent.
  * {@link #INCREMENT} carries key, {@code delta} and the deadline used if the increment creates the
@@ -52,8 +52,10 @@ import java.nio.ByteOrder;
  * stored many times over, and x86 and aarch64 read unaligned words at full speed. Deadlines are
  * absolute ({@code leaderTimeMs + ttlMs}), computed once by the leader, so replicas that apply
  * the entry later agree on when a key dies. EVICT exists because eviction under memory pressure
- * changes state, so the leader decides it and replicates it like any write. Clearing a whole
- * partition has no client operation and so no op type; codes 0 and 6-255 are rejected.
+ * changes state, so the leader decides it and replicates it like any write. EXPIRE is how the
+ * leader reclaims the memory of expired keys it found (docs/MEMORY.md): it removes the key only if
+ * its deadline has passed at the entry's time, so a key rewritten meanwhile survives. Clearing a
+ * whole partition has no client operation and so no op type; codes 0 and 7-255 are rejected.
  */
 public final class LogEntryDescriptor {
     /** The only version this code writes and reads. */
@@ -83,6 +85,7 @@ public final class LogEntryDescriptor {
     public static final int COMPARE_AND_SET = 3;
     public static final int INCREMENT = 4;
     public static final int EVICT = 5;
+    public static final int EXPIRE = 6;
 
     /** COMPARE_AND_SET only: succeed only when the key is absent; the expected value is empty. */
     public static final int FLAG_EXPECT_ABSENT = 0x01;
@@ -103,7 +106,7 @@ public final class LogEntryDescriptor {
 
     /** Whether {@code type} is one of the op type codes above. */
     public static boolean isKnownType(int type) {
-        return type >= SET && type <= EVICT;
+        return type >= SET && type <= EXPIRE;
     }
 
     /** The op type's name, for messages and logs. */
@@ -114,6 +117,7 @@ public final class LogEntryDescriptor {
             case COMPARE_AND_SET -> "COMPARE_AND_SET";
             case INCREMENT -> "INCREMENT";
             case EVICT -> "EVICT";
+            case EXPIRE -> "EXPIRE";
             default -> "UNKNOWN(" + type + ")";
         };
     }

@@ -6,6 +6,7 @@ import static io.shardgrid.server.consensus.codec.LogEntryDescriptor.DELETE;
 import static io.shardgrid.server.consensus.codec.LogEntryDescriptor.DELTA_FIELD_LENGTH;
 import static io.shardgrid.server.consensus.codec.LogEntryDescriptor.EVICT;
 import static io.shardgrid.server.consensus.codec.LogEntryDescriptor.EXPECTED_LENGTH_FIELD_LENGTH;
+import static io.shardgrid.server.consensus.codec.LogEntryDescriptor.EXPIRE;
 import static io.shardgrid.server.consensus.codec.LogEntryDescriptor.FLAG_EXPECT_ABSENT;
 import static io.shardgrid.server.consensus.codec.LogEntryDescriptor.HEADER_LENGTH;
 import static io.shardgrid.server.consensus.codec.LogEntryDescriptor.INCREMENT;
@@ -148,6 +149,11 @@ public final class LogEntryEncoder {
         return appendKeyOnly(EVICT, key, keyOffset, keyLength);
     }
 
+    /** Removes {@code key} if it has expired by the entry's leader time: the leader's replicated expiry. */
+    public LogEntryEncoder appendExpire(DirectBuffer key, int keyOffset, int keyLength) {
+        return appendKeyOnly(EXPIRE, key, keyOffset, keyLength);
+    }
+
     /**
      * The bytes an op adds to an entry, so a batcher can bound a batch by bytes before appending.
      * {@code valueLength} counts for SET and COMPARE_AND_SET, {@code expectedLength} for
@@ -161,7 +167,7 @@ public final class LogEntryEncoder {
         final int base = OP_HEADER_LENGTH + keyLength;
         return switch (type) {
             case SET -> base + checkLength("value", valueLength, 0, MAX_VALUE_LENGTH);
-            case DELETE, EVICT -> base;
+            case DELETE, EVICT, EXPIRE -> base;
             case COMPARE_AND_SET -> base + checkLength("value", valueLength, 0, MAX_VALUE_LENGTH)
                 + EXPECTED_LENGTH_FIELD_LENGTH + checkLength("expected", expectedLength, 0, MAX_VALUE_LENGTH);
             case INCREMENT -> base + DELTA_FIELD_LENGTH;

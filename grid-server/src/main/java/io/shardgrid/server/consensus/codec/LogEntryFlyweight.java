@@ -6,6 +6,7 @@ import static io.shardgrid.server.consensus.codec.LogEntryDescriptor.DELETE;
 import static io.shardgrid.server.consensus.codec.LogEntryDescriptor.DELTA_FIELD_LENGTH;
 import static io.shardgrid.server.consensus.codec.LogEntryDescriptor.EVICT;
 import static io.shardgrid.server.consensus.codec.LogEntryDescriptor.EXPECTED_LENGTH_FIELD_LENGTH;
+import static io.shardgrid.server.consensus.codec.LogEntryDescriptor.EXPIRE;
 import static io.shardgrid.server.consensus.codec.LogEntryDescriptor.FLAG_EXPECT_ABSENT;
 import static io.shardgrid.server.consensus.codec.LogEntryDescriptor.HEADER_LENGTH;
 import static io.shardgrid.server.consensus.codec.LogEntryDescriptor.INCREMENT;
@@ -139,7 +140,7 @@ public final class LogEntryFlyweight {
                 throw malformed(i, at, offset, "flags 0x" + Integer.toHexString(flags) + " are not valid for "
                     + LogEntryDescriptor.typeName(type));
             }
-            final boolean keyOnly = type == DELETE || type == EVICT;
+            final boolean keyOnly = type == DELETE || type == EVICT || type == EXPIRE;
             if ((keyOnly || type == INCREMENT) && valueLength != 0) {
                 throw malformed(i, at, offset, LogEntryDescriptor.typeName(type) + " carries value length " + valueLength);
             }
@@ -149,7 +150,7 @@ public final class LogEntryFlyweight {
             // Long arithmetic: a corrupt length must not wrap around into a plausible offset.
             long opEnd = (long) at + OP_HEADER_LENGTH + keyLength + valueLength;
             switch (type) {
-                case SET, DELETE, EVICT -> {
+                case SET, DELETE, EVICT, EXPIRE -> {
                 }
                 case INCREMENT -> opEnd += DELTA_FIELD_LENGTH;
                 case COMPARE_AND_SET -> {

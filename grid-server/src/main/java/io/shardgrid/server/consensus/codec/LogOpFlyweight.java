@@ -112,7 +112,7 @@ public final class LogOpFlyweight {
         return keyOffset() + keyLength;
     }
 
-    /** The new value's length: 0 for DELETE, EVICT and INCREMENT. */
+    /** The new value's length: 0 for DELETE, EVICT, EXPIRE and INCREMENT. */
     public int valueLength() {
         return valueLength;
     }

@@ -5,5 +5,7 @@ public enum EvictionPolicy {
     /** Least recently read or written first (clock of about one second). */
     LRU,
     /** Least frequently used first: a logarithmic counter that decays by one per idle minute. */
-    LFU
+    LFU,
+    /** Only keys with a deadline, the nearest deadline first (Redis's {@code volatile-ttl}). */
+    VOLATILE_TTL
 }

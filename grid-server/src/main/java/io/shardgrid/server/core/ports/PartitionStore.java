@@ -84,10 +84,26 @@ public interface PartitionStore extends AutoCloseable {
     boolean evict(DirectBuffer key, int keyOffset, int keyLength);
 
     /**
+     * Removes the key only if its deadline is at or before {@code nowMs}, as the leader's replicated
+     * expiry, and counts it in {@link StoreStats#expiredCount()}. A key rewritten since the leader
+     * found it expired is live again and stays. Returns whether the key was removed. Writer thread only.
+     */
+    boolean expire(DirectBuffer key, int keyOffset, int keyLength, long nowMs);
+
+    /**
+     * Looks at up to {@code maxSlots} index slots, continuing where the previous call stopped, and
+     * passes the keys of entries expired at {@code nowMs} (at most {@code maxKeys}) to {@code out}.
+     * Nothing is removed: the leader replicates an EXPIRE for them. A reader, safe alongside the
+     * writer; one caller thread at a time. Returns the number of keys passed.
+     */
+    int findExpired(long nowMs, int maxSlots, int maxKeys, KeyConsumer out);
+
+    /**
      * Samples about {@code sampleSize} entries and passes the {@code max} best eviction candidates
      * under {@code policy} to {@code out}, best first (expired entries first). Nothing is removed:
-     * the leader replicates an EVICT for the keys it picks. {@code out} sees a view into store
-     * memory and must not mutate the store. Returns the number of keys passed. Writer thread only.
+     * the leader replicates an EVICT for the keys it picks. {@code out} sees a copy valid for the
+     * call and must not mutate the store. Returns the number of keys passed. A reader, safe
+     * alongside the writer; one caller thread at a time.
      */
     int evictionCandidates(EvictionPolicy policy, int sampleSize, int max, long nowMs, KeyConsumer out);
 

@@ -18,7 +18,7 @@ public record WriteCommand(Type type, byte[] key, byte[] value, byte[] expected,
                            long ttlMs, long delta) {
     private static final byte[] NONE = new byte[0];
 
-    public enum Type { SET, DELETE, COMPARE_AND_SET, INCREMENT, EVICT }
+    public enum Type { SET, DELETE, COMPARE_AND_SET, INCREMENT, EVICT, EXPIRE }
 
     public WriteCommand {
         Objects.requireNonNull(type, "type");
@@ -48,6 +48,11 @@ public record WriteCommand(Type type, byte[] key, byte[] value, byte[] expected,
         return new WriteCommand(Type.EVICT, key, NONE, NONE, false, 0, 0);
     }
 
+    /** Removes {@code key} only if it has expired by the entry's time (the leader's replicated expiry). */
+    public static WriteCommand expire(byte[] key) {
+        return new WriteCommand(Type.EXPIRE, key, NONE, NONE, false, 0, 0);
+    }
+
     /** Bytes this write carries, for bounding batches and queues. */
     public int payloadBytes() {
         return key.length + value.length + expected.length;
@@ -55,6 +60,6 @@ public record WriteCommand(Type type, byte[] key, byte[] value, byte[] expected,
 
     /** Whether applying it twice leaves the same state as applying it once. */
     public boolean idempotent() {
-        return type == Type.SET || type == Type.DELETE || type == Type.EVICT;
+        return type == Type.SET || type == Type.DELETE || type == Type.EVICT || type == Type.EXPIRE;
     }
 }

@@ -229,6 +229,34 @@ final class HashMapPartitionStore implements PartitionStore {
         return entries.remove(key(key, keyOffset, keyLength)) != null;
     }
 
+    @Override
+    public boolean expire(DirectBuffer key, int keyOffset, int keyLength, long nowMs) {
+        writeNowMs.add(nowMs);
+        String k = key(key, keyOffset, keyLength);
+        Entry e = entries.get(k);
+        if (e == null || e.liveAt(nowMs)) {
+            return false;
+        }
+        entries.remove(k);
+        return true;
+    }
+
+    @Override
+    public int findExpired(long nowMs, int maxSlots, int maxKeys, io.shardgrid.server.core.ports.KeyConsumer out) {
+        int n = 0;
+        for (var e : entries.entrySet()) {
+            if (n == maxKeys) {
+                break;
+            }
+            if (!e.getValue().liveAt(nowMs)) {
+                byte[] bytes = e.getKey().getBytes(StandardCharsets.ISO_8859_1);
+                out.accept(new org.agrona.concurrent.UnsafeBuffer(bytes), 0, bytes.length);
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** Counts evictions apart from deletes, as the real store does. */
     int evictedCount() {
         return evicted;

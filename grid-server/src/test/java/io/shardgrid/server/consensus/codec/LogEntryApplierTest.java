@@ -119,6 +119,38 @@ class LogEntryApplierTest {
     }
 
     @Test
+    void expireRemovesOnlyKeysExpiredAtTheEntryAndSurvivesARewrite() {
+        HashMapPartitionStore store = new HashMapPartitionStore(100);
+        RecordingResults results = new RecordingResults();
+        applier.apply(entry(T0, ModelOp.set(b("old"), b("v"), 100), ModelOp.set(b("young"), b("v"), 1_000),
+            ModelOp.set(b("forever"), b("v"), 0)), store, results);
+        // The leader found "old" expired, but a write renewed it before the EXPIRE was applied.
+        applier.apply(entry(T0 + 200, ModelOp.set(b("renewed"), b("v"), 50)), store, results);
+        results.results.clear();
+
+        applier.apply(entry(T0 + 300, ModelOp.expire(b("old")), ModelOp.expire(b("young")),
+            ModelOp.expire(b("forever")), ModelOp.expire(b("renewed")), ModelOp.expire(b("absent"))), store, results);
+
+        assertThat(results.results).extracting(Result::value).containsExactly(1L, 0L, 0L, 1L, 0L);
+        assertThat(store.liveAt(0).keySet()).containsExactlyInAnyOrder("young", "forever");
+    }
+
+    @Test
+    void anEntryAppliedAtAnApplyClockAheadOfItsOwnTimeSeesWhatThatClockSees() {
+        HashMapPartitionStore store = new HashMapPartitionStore(100);
+        RecordingResults results = new RecordingResults();
+        applier.apply(entry(T0, ModelOp.set(b("k"), b("1"), 100)), store, results);
+        results.results.clear();
+
+        // Stamped by a leader whose clock is behind: the state machine's apply clock wins.
+        applier.apply(entry(T0 + 50, ModelOp.expire(b("k")), ModelOp.compareAndSet(b("k"), true, b(""), b("2"), 0)),
+            store, T0 + 200, results);
+
+        assertThat(results.results).containsExactly(new Result(0, OK, 1), new Result(1, OK, 0));
+        assertThat(store.writeNowMs()).containsOnly(T0, T0 + 200);
+    }
+
+    @Test
     void aFullStoreReportsFullForTheOpsThatDoNotFitAndAppliesTheRest() {
         HashMapPartitionStore store = new HashMapPartitionStore(1);
         RecordingResults results = new RecordingResults();

@@ -42,6 +42,10 @@ record ModelOp(int type, byte[] key, byte[] value, boolean expectAbsent, byte[] 
         return new ModelOp(EVICT, key, NONE, false, NONE, 0, 0);
     }
 
+    static ModelOp expire(byte[] key) {
+        return new ModelOp(LogEntryDescriptor.EXPIRE, key, NONE, false, NONE, 0, 0);
+    }
+
     /** Appends this op to {@code encoder}. */
     void appendTo(LogEntryEncoder encoder) {
         DirectBuffer k = new UnsafeBuffer(key);
@@ -53,6 +57,7 @@ record ModelOp(int type, byte[] key, byte[] value, boolean expectAbsent, byte[] 
                 new UnsafeBuffer(expected), 0, expected.length, v, 0, value.length, ttlMs);
             case INCREMENT -> encoder.appendIncrement(k, 0, key.length, delta, ttlMs);
             case EVICT -> encoder.appendEvict(k, 0, key.length);
+            case LogEntryDescriptor.EXPIRE -> encoder.appendExpire(k, 0, key.length);
             default -> throw new IllegalArgumentException("type " + type);
         }
     }
