@@ -146,6 +146,12 @@ public record ServerConfig(
             requestTimeout, adminToken, snapshotEveryEntries, logSegmentBytes, placement);
     }
 
+    public ServerConfig withMemory(long newMemoryBytes) {
+        return new ServerConfig(nodeId, httpAddress, grpcAddress, raftAddress, dataDir, bootstrap, join, partitions,
+            replication, newMemoryBytes, durability, limits, maxBatchOps, maxBatchBytes, maxQueuedWrites,
+            requestTimeout, adminToken, snapshotEveryEntries, logSegmentBytes, placement);
+    }
+
     public ServerConfig withPlacement(PlacementSettings newPlacement) {
         return new ServerConfig(nodeId, httpAddress, grpcAddress, raftAddress, dataDir, bootstrap, join, partitions,
             replication, memoryBytes, durability, limits, maxBatchOps, maxBatchBytes, maxQueuedWrites,

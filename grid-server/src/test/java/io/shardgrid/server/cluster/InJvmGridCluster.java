@@ -76,6 +76,13 @@ public final class InJvmGridCluster implements AutoCloseable {
         return this;
     }
 
+    /** Gives every node an off-heap budget of {@code bytes} (call before {@link #start()}). */
+    public InJvmGridCluster withMemory(long bytes) {
+        base = base.withMemory(bytes);
+        configs.replaceAll(c -> c.withMemory(bytes));
+        return this;
+    }
+
     /** Starts one more node that joins through node 1; returns its number. */
     public int addNode() {
         int i = configs.size() + 1;
