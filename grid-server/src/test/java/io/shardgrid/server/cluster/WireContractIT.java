@@ -147,6 +147,18 @@ class WireContractIT {
     }
 
     @Test
+    void anAdminCallWithoutTheTokenIsUnauthenticatedWithTheTrailer() {
+        PartitionAssignment p = partitionMap(1).getPartitions(0);
+        String other = p.getReplicaNodeIdsList().stream().filter(n -> !n.equals(p.getLeaderNodeId()))
+            .findFirst().orElseThrow();
+        Error e = failure(() -> GridAdminGrpc.newBlockingStub(channel(cluster.config(1).grpcAddress()))
+            .withDeadlineAfter(10, TimeUnit.SECONDS).transferLeader(TransferLeaderRequest.newBuilder()
+                .setPartitionId(p.getPartitionId()).setToNodeId(other).build()));
+        assertThat(e.getCode()).isEqualTo(ErrorCode.UNAUTHENTICATED);
+        assertThat(README.get("UNAUTHENTICATED").retry()).isEqualTo("never");
+    }
+
+    @Test
     void anEmptyOrOversizedKeyOrValueIsInvalidArgumentAndChangesNothing() {
         ByteString key = b("contract-big-value");
         String leader = leaderOf(key);
