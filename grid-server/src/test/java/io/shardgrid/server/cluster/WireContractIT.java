@@ -59,9 +59,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The wire contract as a client in another language sees it: this test talks to a real 3-node
- * cluster through the generated stubs only (no smart client, no server or grid-common classes) and
- * reads what to expect from README's error table and the trailer name the docs give. Each
- * documented error is provoked and its gRPC status, trailer and retry class checked.
+ * cluster through the generated stubs only (no smart client, no server or grid-common classes;
+ * the cluster harness only starts the nodes and gives their addresses) and reads what to expect
+ * from README's error table and the trailer name the docs give. Each documented error that can be
+ * provoked on purpose is, and its gRPC status, trailer and README outcome and retry class checked.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class WireContractIT {
