@@ -49,7 +49,8 @@ import java.util.function.Function;
  * write (a lost connection, an attempt without an answer, OUTCOME_UNKNOWN from the node) is retried
  * for {@code get}, {@code set} and {@code delete} (applying them twice is harmless); {@code increment}
  * and {@code compareAndSet} then fail with OUTCOME_UNKNOWN. When retrying stops, the caller gets the
- * last attempt's code, never a DEADLINE_EXCEEDED that hides it.
+ * last attempt's code, never a DEADLINE_EXCEEDED that hides it, unless an earlier attempt of a write
+ * may have been applied: then OUTCOME_UNKNOWN, whatever later attempts answered.
  *
  * <p>Every failure is a {@link GridException} carrying its {@link GridErrorCode}. The async
  * methods are primary; {@link #sync()} blocks on them.
@@ -244,13 +245,13 @@ public final class GridClient implements AutoCloseable {
         }
         CompletableFuture<T> result = new CompletableFuture<>();
         long deadlineNs = System.nanoTime() + config.timeout().toNanos();
-        attempt(key, op, idempotent, anyReplica, errorOf, valueOf, result, deadlineNs, 0);
+        attempt(key, op, idempotent, anyReplica, errorOf, valueOf, result, deadlineNs, 0, false);
         return result;
     }
 
     private <T> void attempt(byte[] key, BatchOp.Builder op, boolean idempotent, boolean anyReplica,
                              Function<BatchResult, Error> errorOf, Function<BatchResult, T> valueOf,
-                             CompletableFuture<T> result, long deadlineNs, int attempt) {
+                             CompletableFuture<T> result, long deadlineNs, int attempt, boolean mayHaveApplied) {
         PartitionMap map;
         try {
             map = routes.map();
@@ -283,21 +284,23 @@ public final class GridClient implements AutoCloseable {
                 }
             }
             int attempts = attempt + 1;
+            // Sticky: once one attempt of a write may have been applied, so may the whole operation.
+            boolean maybe = mayHaveApplied
+                || (!op.hasGet() && error.code().outcome() == GridErrorCode.Outcome.AMBIGUOUS);
             if (!error.code().retryable(idempotent, attempts)) {
-                result.completeExceptionally(finalError(error, idempotent, attempts));
+                result.completeExceptionally(finalError(error, idempotent, attempts, maybe, ""));
                 return;
             }
             long backoffMs = error.code() == GridErrorCode.NOT_LEADER && !error.leaderHint().isEmpty() && attempt == 0
                 ? 0 : Math.min(200, 10L << Math.min(attempt, 4));
             if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMs) > deadlineNs) {
                 // The last attempt's own code, not DEADLINE_EXCEEDED: the caller learns why it failed.
-                result.completeExceptionally(new GridException(error.code(), "gave up after " + attempts
-                    + " attempts within " + config.timeout().toMillis() + " ms: " + error.detail(),
-                    error.leaderHint(), error.mapEpoch(), error));
+                result.completeExceptionally(finalError(error, idempotent, attempts, maybe,
+                    " within " + config.timeout().toMillis() + " ms"));
                 return;
             }
             Runnable again = () -> attempt(key, op, idempotent, anyReplica, errorOf, valueOf, result, deadlineNs,
-                attempts);
+                attempts, maybe);
             if (error.code() != GridErrorCode.NOT_LEADER || error.leaderHint().isEmpty()) {
                 routes.refresh();
             }
@@ -310,17 +313,22 @@ public final class GridClient implements AutoCloseable {
     }
 
     /**
-     * The error a caller sees when retrying stops before the deadline: the server's own, except that
-     * a non-idempotent operation that may have been applied always reads OUTCOME_UNKNOWN.
+     * The error a caller sees when retrying stops: the last attempt's own, unless a write that may
+     * have been applied would then read as "nothing applied" (a NOT_LEADER after an attempt whose
+     * answer was lost) or as resendable (DEADLINE_EXCEEDED for an increment): then OUTCOME_UNKNOWN.
      */
-    private static GridException finalError(GridException error, boolean idempotent, int attempts) {
-        if (!idempotent && error.code().outcome() == GridErrorCode.Outcome.AMBIGUOUS
-                && error.code() != GridErrorCode.OUTCOME_UNKNOWN) {
-            return new GridException(GridErrorCode.OUTCOME_UNKNOWN,
-                "the operation may or may not have been applied (" + error.getMessage() + "); not retried", error);
+    private static GridException finalError(GridException error, boolean idempotent, int attempts,
+                                            boolean mayHaveApplied, String within) {
+        String tried = attempts == 1 ? "" : "after " + attempts + " attempts" + within + ": ";
+        GridErrorCode code = error.code();
+        boolean hidesMaybe = code.outcome() == GridErrorCode.Outcome.DEFINITE
+            || (!idempotent && code.retry() == GridErrorCode.Retry.IF_IDEMPOTENT);
+        if (mayHaveApplied && hidesMaybe && code != GridErrorCode.OUTCOME_UNKNOWN) {
+            return new GridException(GridErrorCode.OUTCOME_UNKNOWN, tried + "the operation may or may not have been "
+                + "applied; the last attempt answered " + error.getMessage(), error.leaderHint(), error.mapEpoch(), error);
         }
-        return attempts == 1 ? error : new GridException(error.code(), "after " + attempts + " attempts: "
-            + error.detail(), error.leaderHint(), error.mapEpoch(), error);
+        return tried.isEmpty() ? error
+            : new GridException(code, tried + error.detail(), error.leaderHint(), error.mapEpoch(), error);
     }
 
     private NodePipeline pipeline(String address) {

@@ -35,12 +35,14 @@ import org.junit.jupiter.api.Test;
 /**
  * A real gRPC server that drops every Batch stream after receiving ops, as a node dying mid-write
  * would (the client cannot know whether they were applied), except that a set of the key "full" is
- * refused as a node whose memory budget is full refuses it.
+ * refused as a node whose memory budget is full refuses it, and a set of "moved" is dropped once
+ * and then answered NOT_LEADER, as by a node that lost leadership.
  */
 class RetryPolicyTest {
     private final AtomicInteger increments = new AtomicInteger();
     private final AtomicInteger sets = new AtomicInteger();
     private final AtomicInteger fullSets = new AtomicInteger();
+    private final AtomicInteger movedSets = new AtomicInteger();
     private Server server;
     private GridClient client;
 
@@ -87,6 +89,16 @@ class RetryPolicyTest {
         assertThat(fullSets.get()).isEqualTo(GridErrorCode.A_FEW_TIMES_ATTEMPTS);
     }
 
+    @Test
+    void aSetThatMayHaveBeenAppliedNeverEndsAsNotLeaderWhenLaterAttemptsAreRefused() {
+        assertThatThrownBy(() -> client.sync().set("moved", "v", Duration.ZERO))
+            .isInstanceOfSatisfying(GridException.class, e -> {
+                assertThat(e.code()).isEqualTo(GridErrorCode.OUTCOME_UNKNOWN);
+                assertThat(e.getMessage()).contains("NOT_LEADER");
+            });
+        assertThat(movedSets.get()).isGreaterThan(1);
+    }
+
     private PartitionMapMessage map() {
         NodeDescriptor self = new NodeDescriptor("fake", "127.0.0.1:" + server.getPort(), "", "");
         return PartitionMapCodec.toMessage(PartitionMap.bootstrap(self, 1, 1));
@@ -111,14 +123,16 @@ class RetryPolicyTest {
             return new StreamObserver<>() {
                 @Override
                 public void onNext(BatchRequest request) {
-                    if (request.getOpsCount() == 1 && request.getOps(0).hasSet()
-                            && request.getOps(0).getSet().getKey().toStringUtf8().equals("full")) {
+                    String key = request.getOpsCount() == 1 && request.getOps(0).hasSet()
+                        ? request.getOps(0).getSet().getKey().toStringUtf8() : "";
+                    if (key.equals("full")) {
                         fullSets.incrementAndGet();
-                        out.onNext(BatchResponse.newBuilder().addResults(BatchResult.newBuilder()
-                            .setCorrelationId(request.getOps(0).getCorrelationId())
-                            .setSet(SetResponse.newBuilder().setError(Error.newBuilder()
-                                .setCode(ErrorCode.RESOURCE_EXHAUSTED)
-                                .setMessage("the node's memory budget is full; nothing was written")))).build());
+                        refuse(request.getOps(0), ErrorCode.RESOURCE_EXHAUSTED,
+                            "the node's memory budget is full; nothing was written");
+                        return;
+                    }
+                    if (key.equals("moved") && movedSets.getAndIncrement() > 0) {
+                        refuse(request.getOps(0), ErrorCode.NOT_LEADER, "this node does not lead partition 0");
                         return;
                     }
                     for (BatchOp op : request.getOpsList()) {
@@ -129,6 +143,13 @@ class RetryPolicyTest {
                         }
                     }
                     out.onError(Status.UNAVAILABLE.withDescription("node went away").asRuntimeException());
+                }
+
+                private void refuse(BatchOp op, ErrorCode code, String message) {
+                    out.onNext(BatchResponse.newBuilder().addResults(BatchResult.newBuilder()
+                        .setCorrelationId(op.getCorrelationId())
+                        .setSet(SetResponse.newBuilder().setError(Error.newBuilder().setCode(code)
+                            .setMessage(message)))).build());
                 }
 
                 @Override
