@@ -168,7 +168,8 @@ final class PartitionWriteBatcher {
         GridException failure = error != null
             ? RaftErrors.fromThrowable(error, partitionId, node.mapEpoch())
             : RaftErrors.fromReply(reply, partitionId, node.mapEpoch());
-        if (failure != null && (failure.code() == GridErrorCode.NOT_LEADER || failure.code() == GridErrorCode.UNAVAILABLE)) {
+        if (failure != null
+                && (failure.code() == GridErrorCode.NOT_LEADER || failure.code() == GridErrorCode.UNAVAILABLE)) {
             // The entry went to Ratis: a leader that steps down fails its pending writes, yet the next
             // leader may still commit them. Both codes promise "nothing applied", so neither may be
             // sent here: OUTCOME_UNKNOWN tells clients never to repeat an increment or compare-and-set.
