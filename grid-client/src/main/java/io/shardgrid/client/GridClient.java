@@ -324,8 +324,9 @@ public final class GridClient implements AutoCloseable {
         boolean hidesMaybe = code.outcome() == GridErrorCode.Outcome.DEFINITE
             || (!idempotent && code.retry() == GridErrorCode.Retry.IF_IDEMPOTENT);
         if (mayHaveApplied && hidesMaybe && code != GridErrorCode.OUTCOME_UNKNOWN) {
-            return new GridException(GridErrorCode.OUTCOME_UNKNOWN, tried + "the operation may or may not have been "
-                + "applied; the last attempt answered " + error.getMessage(), error.leaderHint(), error.mapEpoch(), error);
+            return new GridException(GridErrorCode.OUTCOME_UNKNOWN, tried + "the operation may or may not have "
+                + "been applied; the last attempt answered " + error.getMessage(), error.leaderHint(),
+                error.mapEpoch(), error);
         }
         return tried.isEmpty() ? error
             : new GridException(code, tried + error.detail(), error.leaderHint(), error.mapEpoch(), error);
