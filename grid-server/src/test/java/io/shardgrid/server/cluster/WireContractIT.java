@@ -122,27 +122,30 @@ class WireContractIT {
     }
 
     @Test
-    void aStaleMapEpochIsRefusedBeforeAnythingIsAppliedOverUnaryAndBatch() throws Exception {
+    void aStaleMapEpochIsRefusedBeforeAnythingIsAppliedOverUnaryAndBatch() {
         ByteString key = b("contract-stale");
-        String leader = leaderOf(key);
-        long epoch = partitionMap(nodeAt(leader)).getEpoch();
-        assertThat(epoch).as("joins moved the map past its first epoch").isGreaterThan(1);
-        RequestHeader stale = RequestHeader.newBuilder().setMapEpoch(epoch - 1).build();
+        atLeader(key, leader -> {
+            long epoch = partitionMap(nodeAt(leader)).getEpoch();
+            assertThat(epoch).as("joins moved the map past its first epoch").isGreaterThan(1);
+            RequestHeader stale = RequestHeader.newBuilder().setMapEpoch(epoch - 1).build();
 
-        Error unary = failure(() -> data(leader).set(SetRequest.newBuilder().setHeader(stale).setKey(key)
-            .setValue(b("v")).build()));
-        assertThat(unary.getCode()).isEqualTo(ErrorCode.STALE_EPOCH);
-        assertThat(unary.getMapEpoch()).isGreaterThanOrEqualTo(epoch);
+            Error unary = failure(() -> data(leader).set(SetRequest.newBuilder().setHeader(stale).setKey(key)
+                .setValue(b("v")).build()));
+            assertThat(unary.getCode()).isEqualTo(ErrorCode.STALE_EPOCH);
+            assertThat(unary.getMapEpoch()).isGreaterThanOrEqualTo(epoch);
 
-        BatchResult batched = batch(leader, BatchOp.newBuilder().setIncrement(IncrementRequest.newBuilder()
-            .setHeader(stale).setKey(key).setDelta(1)).build());
-        assertThat(batched.getIncrement().getError().getCode()).isEqualTo(ErrorCode.STALE_EPOCH);
-
-        assertThat(data(leader).get(GetRequest.newBuilder().setKey(key).build()).getFound()).isFalse();
+            BatchResult batched = batch(leader, BatchOp.newBuilder().setIncrement(IncrementRequest.newBuilder()
+                .setHeader(stale).setKey(key).setDelta(1)).build());
+            assertThat(batched.getIncrement().getError().getCode()).isEqualTo(ErrorCode.STALE_EPOCH);
+            assertThat(data(leader).get(GetRequest.newBuilder().setKey(key).build()).getFound()).isFalse();
+        });
         // The current epoch, and 0 ("do not check"), are served.
-        data(leader).set(SetRequest.newBuilder().setHeader(RequestHeader.newBuilder().setMapEpoch(epoch))
-            .setKey(key).setValue(b("v")).build());
-        assertThat(data(leader).get(GetRequest.newBuilder().setKey(key).build()).getValue()).isEqualTo(b("v"));
+        atLeader(key, leader -> {
+            long epoch = partitionMap(nodeAt(leader)).getEpoch();
+            data(leader).set(SetRequest.newBuilder().setHeader(RequestHeader.newBuilder().setMapEpoch(epoch))
+                .setKey(key).setValue(b("v")).build());
+            assertThat(data(leader).get(GetRequest.newBuilder().setKey(key).build()).getValue()).isEqualTo(b("v"));
+        });
         assertThat(README.get("STALE_EPOCH").outcome()).isEqualTo("definite");
         assertThat(README.get("STALE_EPOCH").retry()).isEqualTo("after map refresh");
     }
@@ -162,40 +165,41 @@ class WireContractIT {
     @Test
     void anEmptyOrOversizedKeyOrValueIsInvalidArgumentAndChangesNothing() {
         ByteString key = b("contract-big-value");
-        String leader = leaderOf(key);
-        Error empty = failure(() -> data(leader).set(SetRequest.newBuilder().setKey(ByteString.EMPTY)
-            .setValue(b("v")).build()));
-        assertThat(empty.getCode()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
-        assertThat(empty.getMessage()).contains("empty");
+        atLeader(key, leader -> {
+            Error empty = failure(() -> data(leader).set(SetRequest.newBuilder().setKey(ByteString.EMPTY)
+                .setValue(b("v")).build()));
+            assertThat(empty.getCode()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+            assertThat(empty.getMessage()).contains("empty");
 
-        byte[] longKey = new byte[1025];
-        Arrays.fill(longKey, (byte) 'k');
-        Error oversizedKey = failure(() -> data(leader).increment(IncrementRequest.newBuilder()
-            .setKey(ByteString.copyFrom(longKey)).setDelta(1).build()));
-        assertThat(oversizedKey.getCode()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
-        assertThat(oversizedKey.getMessage()).contains("1025");
+            byte[] longKey = new byte[1025];
+            Arrays.fill(longKey, (byte) 'k');
+            Error oversizedKey = failure(() -> data(leader).increment(IncrementRequest.newBuilder()
+                .setKey(ByteString.copyFrom(longKey)).setDelta(1).build()));
+            assertThat(oversizedKey.getCode()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+            assertThat(oversizedKey.getMessage()).contains("1025");
 
-        Error oversizedValue = failure(() -> data(leader).set(SetRequest.newBuilder().setKey(key)
-            .setValue(ByteString.copyFrom(new byte[1024 * 1024 + 1])).build()));
-        assertThat(oversizedValue.getCode()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
-        assertThat(data(leader).get(GetRequest.newBuilder().setKey(key).build()).getFound()).isFalse();
+            Error oversizedValue = failure(() -> data(leader).set(SetRequest.newBuilder().setKey(key)
+                .setValue(ByteString.copyFrom(new byte[1024 * 1024 + 1])).build()));
+            assertThat(oversizedValue.getCode()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+            assertThat(data(leader).get(GetRequest.newBuilder().setKey(key).build()).getFound()).isFalse();
+        });
         assertThat(README.get("INVALID_ARGUMENT").retry()).isEqualTo("never");
     }
 
     @Test
-    void aCompareAndSetWhoseExpectationFailsIsOkWithSwappedFalseOverUnaryAndBatch() throws Exception {
+    void aCompareAndSetWhoseExpectationFailsIsOkWithSwappedFalseOverUnaryAndBatch() {
         ByteString key = b("contract-cas");
-        String leader = leaderOf(key);
-        data(leader).set(SetRequest.newBuilder().setKey(key).setValue(b("held")).build());
         CompareAndSetRequest wrong = CompareAndSetRequest.newBuilder().setKey(key).setExpected(b("other"))
             .setNewValue(b("swapped")).build();
-
-        assertThat(data(leader).compareAndSet(wrong).getSwapped()).isFalse();
-        BatchResult batched = batch(leader, BatchOp.newBuilder().setCompareAndSet(wrong).build());
-        assertThat(batched.getCompareAndSet().hasError()).isFalse();
-        assertThat(batched.getCompareAndSet().getSwapped()).isFalse();
-
-        assertThat(data(leader).get(GetRequest.newBuilder().setKey(key).build()).getValue()).isEqualTo(b("held"));
+        atLeader(key, leader -> {
+            data(leader).set(SetRequest.newBuilder().setKey(key).setValue(b("held")).build());
+            assertThat(data(leader).compareAndSet(wrong).getSwapped()).isFalse();
+            BatchResult batched = batch(leader, BatchOp.newBuilder().setCompareAndSet(wrong).build());
+            assertThat(batched.getCompareAndSet().hasError()).as("%s", batched).isFalse();
+            assertThat(batched.getCompareAndSet().getSwapped()).isFalse();
+            assertThat(data(leader).get(GetRequest.newBuilder().setKey(key).build()).getValue())
+                .isEqualTo(b("held"));
+        });
     }
 
     @Test
@@ -308,6 +312,25 @@ class WireContractIT {
     }
 
     // --- a client that knows only proto/ and README
+
+    /** One step against a partition leader. */
+    private interface LeaderStep {
+        void run(String leaderAddress) throws Exception;
+    }
+
+    /**
+     * Runs {@code step} at {@code key}'s leader, again if an assertion fails or the step meets
+     * NOT_LEADER: the placement driver may move a leader between two calls of one step.
+     */
+    private void atLeader(ByteString key, LeaderStep step) {
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptionsMatching(WireContractIT::leaderMoved)
+            .untilAsserted(() -> step.run(leaderOf(key)));
+    }
+
+    private static boolean leaderMoved(Throwable t) {
+        return t instanceof StatusRuntimeException e && e.getTrailers() != null && e.getTrailers().get(TRAILER) != null
+            && e.getTrailers().get(TRAILER).getCode() == ErrorCode.NOT_LEADER;
+    }
 
     /** The code of a failed call, checked against README; a status without the trailer is ambiguous. */
     private static String classify(Throwable t) {
