@@ -43,10 +43,14 @@ import java.util.function.Function;
  * concurrent operations to a node over one Batch stream, and retries within the deadline when
  * leadership moves.
  *
- * <p>Retries: NOT_LEADER and STALE_EPOCH mean the operation was not applied, so every operation is
- * retried after the map is refreshed. A lost connection or an unavailable partition may hide a
- * committed write: {@code set} and {@code delete} are retried (applying them twice is harmless),
- * {@code increment} and {@code compareAndSet} are not — they fail with OUTCOME_UNKNOWN.
+ * <p>Retries follow each code's retry class in {@link GridErrorCode}, and nothing else: NOT_LEADER
+ * and STALE_EPOCH are retried after a map refresh, UNAVAILABLE after a backoff until the deadline,
+ * RESOURCE_EXHAUSTED (memory full, queue full) only a few times. An outcome that may hide an applied
+ * write (a lost connection, an attempt without an answer, OUTCOME_UNKNOWN from the node) is retried
+ * for {@code get}, {@code set} and {@code delete} (applying them twice is harmless); {@code increment}
+ * and {@code compareAndSet} then fail with OUTCOME_UNKNOWN. When retrying stops, the caller gets the
+ * last attempt's code, never a DEADLINE_EXCEEDED that hides it, unless an earlier attempt of a write
+ * may have been applied: then OUTCOME_UNKNOWN, whatever later attempts answered.
  *
  * <p>Every failure is a {@link GridException} carrying its {@link GridErrorCode}. The async
  * methods are primary; {@link #sync()} blocks on them.
@@ -241,13 +245,13 @@ public final class GridClient implements AutoCloseable {
         }
         CompletableFuture<T> result = new CompletableFuture<>();
         long deadlineNs = System.nanoTime() + config.timeout().toNanos();
-        attempt(key, op, idempotent, anyReplica, errorOf, valueOf, result, deadlineNs, 0);
+        attempt(key, op, idempotent, anyReplica, errorOf, valueOf, result, deadlineNs, 0, false);
         return result;
     }
 
     private <T> void attempt(byte[] key, BatchOp.Builder op, boolean idempotent, boolean anyReplica,
                              Function<BatchResult, Error> errorOf, Function<BatchResult, T> valueOf,
-                             CompletableFuture<T> result, long deadlineNs, int attempt) {
+                             CompletableFuture<T> result, long deadlineNs, int attempt, boolean mayHaveApplied) {
         PartitionMap map;
         try {
             map = routes.map();
@@ -258,18 +262,15 @@ public final class GridClient implements AutoCloseable {
         PartitionAssignment partition = map.partitionOf(key);
         String address = routes.addressFor(partition, anyReplica);
         long remainingMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNs - System.nanoTime()));
-        pipeline(address).submit(op.clone(), Math.min(remainingMs, ATTEMPT_TIMEOUT_MS)).whenComplete((r, failure) -> {
+        long attemptMs = Math.min(remainingMs, ATTEMPT_TIMEOUT_MS);
+        pipeline(address).submit(op.clone(), attemptMs).whenComplete((r, failure) -> {
             GridException error;
-            boolean mayHaveCommitted;
             if (failure instanceof TimeoutException) {
                 error = new GridException(GridErrorCode.DEADLINE_EXCEEDED, "no answer from " + address + " within "
-                    + Math.min(remainingMs, ATTEMPT_TIMEOUT_MS) + " ms");
-                mayHaveCommitted = true;
+                    + attemptMs + " ms; the operation may or may not have been applied");
             } else if (failure != null) {
                 error = failure instanceof GridException g ? g
-                    : new GridException(GridErrorCode.UNAVAILABLE, failure.toString(), failure);
-                // RESOURCE_EXHAUSTED from our own pipeline means it never left this process.
-                mayHaveCommitted = error.code() != GridErrorCode.RESOURCE_EXHAUSTED;
+                    : new GridException(GridErrorCode.OUTCOME_UNKNOWN, failure.toString(), failure);
             } else {
                 Error e = errorOf.apply(r);
                 if (e == null || e.getCode() == io.shardgrid.proto.v1.ErrorCode.OK) {
@@ -278,31 +279,28 @@ public final class GridClient implements AutoCloseable {
                 }
                 GridErrorCode code = GridErrorCode.fromWire(e.getCodeValue());
                 error = new GridException(code, e.getMessage(), e.getLeaderHint().getNodeId(), e.getMapEpoch(), null);
-                mayHaveCommitted = code == GridErrorCode.UNAVAILABLE || code == GridErrorCode.DEADLINE_EXCEEDED;
-                if (code == GridErrorCode.NOT_LEADER) {
+                if (!error.leaderHint().isEmpty()) {
                     routes.hintLeader(partition.partitionId(), error.leaderHint());
                 }
             }
-            boolean retryable = error.code().needsMapRefresh() || error.code() == GridErrorCode.UNAVAILABLE
-                || error.code() == GridErrorCode.RESOURCE_EXHAUSTED || error.code() == GridErrorCode.DEADLINE_EXCEEDED;
-            if (!retryable) {
-                result.completeExceptionally(error);
-                return;
-            }
-            if (mayHaveCommitted && !idempotent) {
-                result.completeExceptionally(new GridException(GridErrorCode.OUTCOME_UNKNOWN,
-                    "the operation may or may not have been applied (" + error.getMessage() + "); not retried", error));
+            int attempts = attempt + 1;
+            // Sticky: once one attempt of a write may have been applied, so may the whole operation.
+            boolean maybe = mayHaveApplied
+                || (!op.hasGet() && error.code().outcome() == GridErrorCode.Outcome.AMBIGUOUS);
+            if (!error.code().retryable(idempotent, attempts)) {
+                result.completeExceptionally(finalError(error, idempotent, attempts, maybe, ""));
                 return;
             }
             long backoffMs = error.code() == GridErrorCode.NOT_LEADER && !error.leaderHint().isEmpty() && attempt == 0
                 ? 0 : Math.min(200, 10L << Math.min(attempt, 4));
             if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMs) > deadlineNs) {
-                result.completeExceptionally(new GridException(GridErrorCode.DEADLINE_EXCEEDED,
-                    "gave up after " + (attempt + 1) + " attempts: " + error.getMessage(), error));
+                // The last attempt's own code, not DEADLINE_EXCEEDED: the caller learns why it failed.
+                result.completeExceptionally(finalError(error, idempotent, attempts, maybe,
+                    " within " + config.timeout().toMillis() + " ms"));
                 return;
             }
             Runnable again = () -> attempt(key, op, idempotent, anyReplica, errorOf, valueOf, result, deadlineNs,
-                attempt + 1);
+                attempts, maybe);
             if (error.code() != GridErrorCode.NOT_LEADER || error.leaderHint().isEmpty()) {
                 routes.refresh();
             }
@@ -312,6 +310,26 @@ public final class GridClient implements AutoCloseable {
                 scheduler.schedule(again, backoffMs, TimeUnit.MILLISECONDS);
             }
         });
+    }
+
+    /**
+     * The error a caller sees when retrying stops: the last attempt's own, unless a write that may
+     * have been applied would then read as "nothing applied" (a NOT_LEADER after an attempt whose
+     * answer was lost) or as resendable (DEADLINE_EXCEEDED for an increment): then OUTCOME_UNKNOWN.
+     */
+    private static GridException finalError(GridException error, boolean idempotent, int attempts,
+                                            boolean mayHaveApplied, String within) {
+        String tried = attempts == 1 ? "" : "after " + attempts + " attempts" + within + ": ";
+        GridErrorCode code = error.code();
+        boolean hidesMaybe = code.outcome() == GridErrorCode.Outcome.DEFINITE
+            || (!idempotent && code.retry() == GridErrorCode.Retry.IF_IDEMPOTENT);
+        if (mayHaveApplied && hidesMaybe && code != GridErrorCode.OUTCOME_UNKNOWN) {
+            return new GridException(GridErrorCode.OUTCOME_UNKNOWN, tried + "the operation may or may not have "
+                + "been applied; the last attempt answered " + error.getMessage(), error.leaderHint(),
+                error.mapEpoch(), error);
+        }
+        return tried.isEmpty() ? error
+            : new GridException(code, tried + error.detail(), error.leaderHint(), error.mapEpoch(), error);
     }
 
     private NodePipeline pipeline(String address) {

@@ -15,10 +15,14 @@ import io.shardgrid.common.routing.PartitionMapCodec;
 import io.shardgrid.proto.v1.BatchOp;
 import io.shardgrid.proto.v1.BatchRequest;
 import io.shardgrid.proto.v1.BatchResponse;
+import io.shardgrid.proto.v1.BatchResult;
+import io.shardgrid.proto.v1.Error;
+import io.shardgrid.proto.v1.ErrorCode;
 import io.shardgrid.proto.v1.GetPartitionMapRequest;
 import io.shardgrid.proto.v1.GridDataGrpc;
 import io.shardgrid.proto.v1.GridRoutingGrpc;
 import io.shardgrid.proto.v1.PartitionMapMessage;
+import io.shardgrid.proto.v1.SetResponse;
 import io.shardgrid.proto.v1.WatchEvent;
 import io.shardgrid.proto.v1.WatchPartitionMapRequest;
 import java.net.InetSocketAddress;
@@ -30,11 +34,15 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A real gRPC server that drops every Batch stream after receiving ops, as a node dying mid-write
- * would: the client cannot know whether they were applied.
+ * would (the client cannot know whether they were applied), except that a set of the key "full" is
+ * refused as a node whose memory budget is full refuses it, and a set of "moved" is dropped once
+ * and then answered NOT_LEADER, as by a node that lost leadership.
  */
 class RetryPolicyTest {
     private final AtomicInteger increments = new AtomicInteger();
     private final AtomicInteger sets = new AtomicInteger();
+    private final AtomicInteger fullSets = new AtomicInteger();
+    private final AtomicInteger movedSets = new AtomicInteger();
     private Server server;
     private GridClient client;
 
@@ -65,10 +73,30 @@ class RetryPolicyTest {
     }
 
     @Test
-    void aSetWhoseConnectionDiedIsRetriedUntilTheDeadline() {
+    void aSetWhoseConnectionDiedIsRetriedUntilTheDeadlineAndEndsWithTheRealCause() {
         assertThatThrownBy(() -> client.sync().set("k", "v", Duration.ZERO)).isInstanceOfSatisfying(GridException.class,
-            e -> assertThat(e.code()).isEqualTo(GridErrorCode.DEADLINE_EXCEEDED));
+            e -> assertThat(e.code()).isEqualTo(GridErrorCode.OUTCOME_UNKNOWN));
         assertThat(sets.get()).isGreaterThan(1);
+    }
+
+    @Test
+    void aWriteRefusedForMemoryIsRetriedAFewTimesThenReportedAsResourceExhausted() {
+        assertThatThrownBy(() -> client.sync().set("full", "v", Duration.ZERO))
+            .isInstanceOfSatisfying(GridException.class, e -> {
+                assertThat(e.code()).isEqualTo(GridErrorCode.RESOURCE_EXHAUSTED);
+                assertThat(e.getMessage()).contains("memory budget is full");
+            });
+        assertThat(fullSets.get()).isEqualTo(GridErrorCode.A_FEW_TIMES_ATTEMPTS);
+    }
+
+    @Test
+    void aSetThatMayHaveBeenAppliedNeverEndsAsNotLeaderWhenLaterAttemptsAreRefused() {
+        assertThatThrownBy(() -> client.sync().set("moved", "v", Duration.ZERO))
+            .isInstanceOfSatisfying(GridException.class, e -> {
+                assertThat(e.code()).isEqualTo(GridErrorCode.OUTCOME_UNKNOWN);
+                assertThat(e.getMessage()).contains("NOT_LEADER");
+            });
+        assertThat(movedSets.get()).isGreaterThan(1);
     }
 
     private PartitionMapMessage map() {
@@ -95,6 +123,18 @@ class RetryPolicyTest {
             return new StreamObserver<>() {
                 @Override
                 public void onNext(BatchRequest request) {
+                    String key = request.getOpsCount() == 1 && request.getOps(0).hasSet()
+                        ? request.getOps(0).getSet().getKey().toStringUtf8() : "";
+                    if (key.equals("full")) {
+                        fullSets.incrementAndGet();
+                        refuse(request.getOps(0), ErrorCode.RESOURCE_EXHAUSTED,
+                            "the node's memory budget is full; nothing was written");
+                        return;
+                    }
+                    if (key.equals("moved") && movedSets.getAndIncrement() > 0) {
+                        refuse(request.getOps(0), ErrorCode.NOT_LEADER, "this node does not lead partition 0");
+                        return;
+                    }
                     for (BatchOp op : request.getOpsList()) {
                         if (op.hasIncrement()) {
                             increments.incrementAndGet();
@@ -103,6 +143,13 @@ class RetryPolicyTest {
                         }
                     }
                     out.onError(Status.UNAVAILABLE.withDescription("node went away").asRuntimeException());
+                }
+
+                private void refuse(BatchOp op, ErrorCode code, String message) {
+                    out.onNext(BatchResponse.newBuilder().addResults(BatchResult.newBuilder()
+                        .setCorrelationId(op.getCorrelationId())
+                        .setSet(SetResponse.newBuilder().setError(Error.newBuilder().setCode(code)
+                            .setMessage(message)))).build());
                 }
 
                 @Override

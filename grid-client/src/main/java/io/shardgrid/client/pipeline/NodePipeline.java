@@ -140,7 +140,8 @@ public final class NodePipeline implements AutoCloseable {
         CompletableFuture<BatchResult> f = pending.remove(id);
         if (f != null) {
             inFlight.release();
-            f.completeExceptionally(new GridException(GridErrorCode.UNAVAILABLE,
+            // The op may have reached the node and been applied before the stream broke.
+            f.completeExceptionally(new GridException(GridErrorCode.OUTCOME_UNKNOWN,
                 "connection to the node failed: " + cause.getMessage(), cause));
         }
     }

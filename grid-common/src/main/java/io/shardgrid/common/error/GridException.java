@@ -4,8 +4,9 @@ import java.util.Objects;
 
 /**
  * An operation ended with a grid error code other than {@link GridErrorCode#OK}. For NOT_LEADER
- * and STALE_EPOCH it carries the leader hint (a node id, empty when unknown) and the map epoch of
- * the node that answered, so a client can reroute without another round trip.
+ * and STALE_EPOCH it carries the map epoch of the node that answered, and for NOT_LEADER (and an
+ * OUTCOME_UNKNOWN after a leader change) the leader hint (a node id, empty when unknown), so a
+ * client can reroute without another round trip.
  */
 public class GridException extends RuntimeException {
     private static final long serialVersionUID = 1L;

@@ -34,13 +34,27 @@ class GridErrorCodeTest {
     }
 
     @Test
-    void retryClassificationNeverRepeatsAMaybeCommittedNonIdempotentWrite() {
+    void retryClassificationNeverRepeatsAMaybeAppliedNonIdempotentWrite() {
+        for (GridErrorCode code : GridErrorCode.values()) {
+            if (code.outcome() == GridErrorCode.Outcome.AMBIGUOUS) {
+                assertThat(code.retryable(false, 1)).as(code.name()).isFalse();
+            }
+        }
+        assertThat(GridErrorCode.OUTCOME_UNKNOWN.outcome()).isEqualTo(GridErrorCode.Outcome.AMBIGUOUS);
+        assertThat(GridErrorCode.OUTCOME_UNKNOWN.retryable(true, 1)).isTrue();
         assertThat(GridErrorCode.NOT_LEADER.needsMapRefresh()).isTrue();
         assertThat(GridErrorCode.STALE_EPOCH.needsMapRefresh()).isTrue();
-        assertThat(GridErrorCode.DEADLINE_EXCEEDED.retryable(true)).isTrue();
-        assertThat(GridErrorCode.DEADLINE_EXCEEDED.retryable(false)).isFalse();
-        assertThat(GridErrorCode.INVALID_ARGUMENT.retryable(true)).isFalse();
-        assertThat(GridErrorCode.UNAVAILABLE.retryable(false)).isTrue();
+        assertThat(GridErrorCode.DEADLINE_EXCEEDED.retryable(true, 1)).isTrue();
+        assertThat(GridErrorCode.DEADLINE_EXCEEDED.retryable(false, 1)).isFalse();
+        assertThat(GridErrorCode.INVALID_ARGUMENT.retryable(true, 1)).isFalse();
+        assertThat(GridErrorCode.UNAVAILABLE.retryable(false, 100)).isTrue();
         assertThat(GridErrorCode.fromWire(999)).isEqualTo(GridErrorCode.INTERNAL);
+    }
+
+    @Test
+    void resourceExhaustedIsRetriedOnlyAFewTimes() {
+        assertThat(GridErrorCode.RESOURCE_EXHAUSTED.retryable(false, 1)).isTrue();
+        assertThat(GridErrorCode.RESOURCE_EXHAUSTED.retryable(false, GridErrorCode.A_FEW_TIMES_ATTEMPTS - 1)).isTrue();
+        assertThat(GridErrorCode.RESOURCE_EXHAUSTED.retryable(true, GridErrorCode.A_FEW_TIMES_ATTEMPTS)).isFalse();
     }
 }

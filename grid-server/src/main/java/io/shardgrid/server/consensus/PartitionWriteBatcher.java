@@ -168,12 +168,14 @@ final class PartitionWriteBatcher {
         GridException failure = error != null
             ? RaftErrors.fromThrowable(error, partitionId, node.mapEpoch())
             : RaftErrors.fromReply(reply, partitionId, node.mapEpoch());
-        if (failure != null && failure.code() == GridErrorCode.NOT_LEADER) {
+        if (failure != null
+                && (failure.code() == GridErrorCode.NOT_LEADER || failure.code() == GridErrorCode.UNAVAILABLE)) {
             // The entry went to Ratis: a leader that steps down fails its pending writes, yet the next
-            // leader may still commit them. Say so, so clients never blindly repeat increments.
-            failure = new GridException(GridErrorCode.UNAVAILABLE, "leadership of partition " + partitionId
-                + " changed while the write was in flight; it may or may not have been applied",
-                failure.leaderHint(), failure.mapEpoch(), null);
+            // leader may still commit them. Both codes promise "nothing applied", so neither may be
+            // sent here: OUTCOME_UNKNOWN tells clients never to repeat an increment or compare-and-set.
+            failure = new GridException(GridErrorCode.OUTCOME_UNKNOWN, "partition " + partitionId
+                + " lost its leader or quorum while the write was in flight (" + failure.detail()
+                + "); it may or may not have been applied", failure.leaderHint(), failure.mapEpoch(), null);
         }
         if (failure == null) {
             UnsafeBuffer results = new UnsafeBuffer(reply.getMessage().getContent().toByteArray());

@@ -4,7 +4,9 @@ import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
-import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.shardgrid.common.error.GridErrorCode;
+import io.shardgrid.common.error.GridException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 
@@ -35,7 +37,10 @@ public final class AdminTokenInterceptor implements ServerInterceptor {
             String why = expected.length == "Bearer ".length()
                 ? "the admin API is disabled: start the server with --admin-token"
                 : "missing or wrong admin token";
-            call.close(Status.UNAUTHENTICATED.withDescription(why), new Metadata());
+            // With the Error trailer, like every other failure of the API.
+            StatusRuntimeException refused = GrpcErrors.toStatus(
+                new GridException(GridErrorCode.UNAUTHENTICATED, why), () -> null);
+            call.close(refused.getStatus(), refused.getTrailers());
             return new ServerCall.Listener<>() {
             };
         }

@@ -25,6 +25,7 @@ import io.shardgrid.proto.v1.MultiGetResponse;
 import io.shardgrid.proto.v1.MultiSetRequest;
 import io.shardgrid.proto.v1.MultiSetResponse;
 import io.shardgrid.proto.v1.ReadConsistency;
+import io.shardgrid.proto.v1.RequestHeader;
 import io.shardgrid.proto.v1.SetRequest;
 import io.shardgrid.proto.v1.SetResponse;
 import io.shardgrid.server.core.GridService;
@@ -80,6 +81,7 @@ public final class GridDataService extends GridDataGrpc.GridDataImplBase {
     @Override
     public void multiGet(MultiGetRequest request, StreamObserver<MultiGetResponse> out) {
         unary("multi_get", () -> {
+            checkEpoch(request.getHeader());
             checkKeysPerCall(request.getKeysCount(), "MultiGet keys");
             @SuppressWarnings("unchecked")
             CompletableFuture<GetResponse>[] parts = new CompletableFuture[request.getKeysCount()];
@@ -107,6 +109,7 @@ public final class GridDataService extends GridDataGrpc.GridDataImplBase {
     @Override
     public void multiSet(MultiSetRequest request, StreamObserver<MultiSetResponse> out) {
         unary("multi_set", () -> {
+            checkEpoch(request.getHeader());
             checkKeysPerCall(request.getEntriesCount(), "MultiSet entries");
             @SuppressWarnings("unchecked")
             CompletableFuture<SetResponse>[] parts = new CompletableFuture[request.getEntriesCount()];
@@ -137,6 +140,7 @@ public final class GridDataService extends GridDataGrpc.GridDataImplBase {
     }
 
     private CompletableFuture<GetResponse> get(GetRequest r) {
+        checkEpoch(r.getHeader());
         boolean staleOk = r.getHeader().getConsistency() == ReadConsistency.STALE_OK;
         return grid.get(r.getKey().toByteArray(), staleOk).thenApply(result -> GetResponse.newBuilder()
             .setFound(result.found())
@@ -161,15 +165,18 @@ public final class GridDataService extends GridDataGrpc.GridDataImplBase {
         return grid.write(command(r)).thenApply(GridDataService::incrementResponse);
     }
 
-    private static WriteCommand command(SetRequest r) {
+    private WriteCommand command(SetRequest r) {
+        checkEpoch(r.getHeader());
         return WriteCommand.set(r.getKey().toByteArray(), r.getValue().toByteArray(), r.getTtlMs());
     }
 
-    private static WriteCommand command(DeleteRequest r) {
+    private WriteCommand command(DeleteRequest r) {
+        checkEpoch(r.getHeader());
         return WriteCommand.delete(r.getKey().toByteArray());
     }
 
-    private static WriteCommand command(CompareAndSetRequest r) {
+    private WriteCommand command(CompareAndSetRequest r) {
+        checkEpoch(r.getHeader());
         if (r.getExpectAbsent() && !r.getExpected().isEmpty()) {
             throw GridException.invalidArgument("expected must be empty when expect_absent is set");
         }
@@ -177,8 +184,22 @@ public final class GridDataService extends GridDataGrpc.GridDataImplBase {
             r.getExpectAbsent(), r.getNewValue().toByteArray(), r.getTtlMs());
     }
 
-    private static WriteCommand command(IncrementRequest r) {
+    private WriteCommand command(IncrementRequest r) {
+        checkEpoch(r.getHeader());
         return WriteCommand.increment(r.getKey().toByteArray(), r.getDelta(), r.getTtlMs());
+    }
+
+    /**
+     * STALE_EPOCH, before anything is applied, when the caller names a partition map older than this
+     * node's; 0 means the caller does not ask for the check.
+     */
+    private void checkEpoch(RequestHeader header) {
+        PartitionMap current = map.get();
+        long epoch = header.getMapEpoch();
+        if (epoch != 0 && current != null && epoch < current.epoch()) {
+            throw new GridException(GridErrorCode.STALE_EPOCH, "the request names partition map epoch " + epoch
+                + ", this node has " + current.epoch() + "; refresh the map", "", current.epoch(), null);
+        }
     }
 
     private static SetResponse setResponse(WriteResult result) {
@@ -190,6 +211,7 @@ public final class GridDataService extends GridDataGrpc.GridDataImplBase {
         return DeleteResponse.newBuilder().setDeleted(result.applied()).build();
     }
 
+    /** A failed expectation is an answer, not an error: OK with swapped=false, unary and Batch alike. */
     private static CompareAndSetResponse compareAndSetResponse(WriteResult result) {
         if (result.status() != PartitionStore.CONDITION_FAILED) {
             requireOk(result);
@@ -358,12 +380,12 @@ public final class GridDataService extends GridDataGrpc.GridDataImplBase {
             };
         }
 
-        private static WriteCommand command(BatchOp op) {
+        private WriteCommand command(BatchOp op) {
             return switch (op.getOpCase()) {
-                case SET -> GridDataService.command(op.getSet());
-                case DELETE -> GridDataService.command(op.getDelete());
-                case COMPARE_AND_SET -> GridDataService.command(op.getCompareAndSet());
-                case INCREMENT -> GridDataService.command(op.getIncrement());
+                case SET -> GridDataService.this.command(op.getSet());
+                case DELETE -> GridDataService.this.command(op.getDelete());
+                case COMPARE_AND_SET -> GridDataService.this.command(op.getCompareAndSet());
+                case INCREMENT -> GridDataService.this.command(op.getIncrement());
                 case GET, OP_NOT_SET -> throw new IllegalArgumentException("not a write: " + op.getOpCase());
             };
         }

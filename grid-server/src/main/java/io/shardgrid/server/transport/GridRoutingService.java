@@ -1,7 +1,6 @@
 package io.shardgrid.server.transport;
 
 import com.google.protobuf.ByteString;
-import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.shardgrid.common.error.GridErrorCode;
@@ -174,8 +173,8 @@ public final class GridRoutingService extends GridRoutingGrpc.GridRoutingImplBas
                 closed = true;
                 queued.clear();
                 remove(this);
-                out.onError(Status.RESOURCE_EXHAUSTED.withDescription("watcher fell " + MAX_QUEUED_EVENTS
-                    + " events behind; reconnect and drop cached entries").asRuntimeException());
+                out.onError(GrpcErrors.toStatus(new GridException(GridErrorCode.RESOURCE_EXHAUSTED, "watcher fell "
+                    + MAX_QUEUED_EVENTS + " events behind; reconnect and drop cached entries"), () -> null));
                 return;
             }
             queued.add(event);

@@ -17,12 +17,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The grid error model on gRPC: a unary call fails with the code's gRPC status and the full
- * {@link Error} (leader hint, map epoch) in the {@code shardgrid-error-bin} trailer; a Batch or
+ * {@link Error} (leader hint, map epoch) in the {@value #ERROR_TRAILER} trailer; a Batch or
  * multi-key result carries the same {@link Error} in its body. No stack trace leaves the server.
  */
 public final class GrpcErrors {
     private static final Logger LOG = LoggerFactory.getLogger(GrpcErrors.class);
-    public static final Metadata.Key<Error> ERROR_KEY = ProtoUtils.keyForProto(Error.getDefaultInstance());
+    /**
+     * The trailer's name: the proto's full name plus "-bin", as {@link ProtoUtils#keyForProto} derives
+     * it. Shipped clients read it under this name, so it stays even though older docs said otherwise.
+     */
+    public static final String ERROR_TRAILER = "shardgrid.v1.error-bin";
+    public static final Metadata.Key<Error> ERROR_KEY =
+        Metadata.Key.of(ERROR_TRAILER, ProtoUtils.metadataMarshaller(Error.getDefaultInstance()));
 
     private GrpcErrors() {
     }

@@ -153,7 +153,9 @@ public final class HttpApi implements AutoCloseable {
                 return;
             } catch (Exception e) {
                 GridException g = e instanceof GridException ge ? ge : GrpcErrors.toGrid(e);
-                boolean moving = g.code() == GridErrorCode.NOT_LEADER || g.code() == GridErrorCode.UNAVAILABLE;
+                // set, get and delete are idempotent, so one that may have been applied is sent again too.
+                boolean moving = g.code() == GridErrorCode.NOT_LEADER || g.code() == GridErrorCode.UNAVAILABLE
+                    || g.code() == GridErrorCode.OUTCOME_UNKNOWN;
                 // A forwarded request answers at once; the node that forwarded it does the retrying.
                 boolean forwarded = ex.getRequestHeaders().containsKey(FORWARDED);
                 if (!moving || forwarded || System.nanoTime() > deadlineNs) {
@@ -442,7 +444,7 @@ public final class HttpApi implements AutoCloseable {
             case NOT_FOUND -> 404;
             case CONDITION_FAILED, WRONG_TYPE -> 409;
             case RESOURCE_EXHAUSTED -> 429;
-            case NOT_LEADER, STALE_EPOCH, UNAVAILABLE -> 503;
+            case NOT_LEADER, STALE_EPOCH, UNAVAILABLE, OUTCOME_UNKNOWN -> 503;
             case DEADLINE_EXCEEDED -> 504;
             default -> 500;
         };

@@ -84,6 +84,11 @@ public final class InJvmGridCluster implements AutoCloseable {
         return this;
     }
 
+    /** Gives every node an off-heap budget of {@code bytes} and no eviction (call before {@link #start()}). */
+    public InJvmGridCluster withMemory(long bytes) {
+        return withMemory(bytes, Eviction.NONE);
+    }
+
     /** Starts one more node that joins through node 1; returns its number. */
     public int addNode() {
         int i = configs.size() + 1;
