@@ -41,7 +41,6 @@ public final class FloorServer {
         RaftServer server = RaftServer.newBuilder()
             .setServerId(RaftPeerId.valueOf(nodeId))
             .setProperties(RatisTuning.properties(config, storage))
-            .setParameters(RatisTuning.parameters())
             .setStateMachineRegistry(groupId -> new CountingStateMachine())
             .setOption(RaftStorage.StartupOption.RECOVER)
             .build();

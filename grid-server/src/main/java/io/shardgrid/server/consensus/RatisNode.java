@@ -106,7 +106,6 @@ public final class RatisNode implements ConsensusGroups, Closeable {
         this.server = RaftServer.newBuilder()
             .setServerId(RaftPeerId.valueOf(config.nodeId()))
             .setProperties(RatisTuning.properties(config, storage))
-            .setParameters(RatisTuning.parameters())
             .setStateMachineRegistry(this::newStateMachine)
             .setOption(RaftStorage.StartupOption.RECOVER)
             .build();

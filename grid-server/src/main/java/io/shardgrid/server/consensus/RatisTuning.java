@@ -6,7 +6,6 @@ import java.io.File;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.server.RaftServerConfigKeys;
@@ -101,22 +100,6 @@ public final class RatisTuning {
         RaftServerConfigKeys.Log.Appender.setSnapshotChunkSizeMax(p, SizeInBytes.valueOf("4MB"));
         applyOverrides(p, System.getProperties());
         return p;
-    }
-
-    /**
-     * Ratis parameters (objects, not strings) for the node's raft server.
-     *
-     * <p>The raft port's gRPC services run their handlers on the Netty event loop (direct executor)
-     * instead of handing every message to gRPC's executor: Ratis's appendEntries, heartbeat and
-     * admin handlers return futures and do not wait, and each hand-off saved is a thread wake-up
-     * per entry per follower, which is what an entry costs on a small VM (bench/README, "the write
-     * path"). What still runs on the loop and may touch the disk (a vote persisting its term, a
-     * snapshot chunk written by a follower) takes milliseconds against a 1 s election timeout.
-     */
-    public static Parameters parameters() {
-        Parameters parameters = new Parameters();
-        GrpcConfigKeys.Server.setServicesCustomizer(parameters, (builder, types) -> builder.directExecutor());
-        return parameters;
     }
 
     /**
