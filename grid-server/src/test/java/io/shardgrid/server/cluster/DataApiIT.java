@@ -128,33 +128,11 @@ class DataApiIT {
 
     @Test
     void batchStreamAnswersEveryOpWithItsCorrelationId() throws Exception {
-        GridDataGrpc.GridDataStub async = GridDataGrpc.newStub(client.channel(cluster.config(1).grpcAddress()));
-        List<BatchResponse> responses = new ArrayList<>();
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        StreamObserver<BatchRequest> requests = async.batch(new StreamObserver<>() {
-            @Override
-            public void onNext(BatchResponse value) {
-                synchronized (responses) {
-                    responses.add(value);
-                }
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                done.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {
-                done.complete(null);
-            }
-        });
         BatchRequest.Builder first = BatchRequest.newBuilder();
         for (int i = 0; i < 50; i++) {
             first.addOps(BatchOp.newBuilder().setCorrelationId(i)
                 .setSet(SetRequest.newBuilder().setKey(b("b" + i)).setValue(b("w" + i))));
         }
-        requests.onNext(first.build());
         BatchRequest.Builder second = BatchRequest.newBuilder()
             .addOps(BatchOp.newBuilder().setCorrelationId(1000).setGet(GetRequest.newBuilder().setKey(b("b7"))))
             .addOps(BatchOp.newBuilder().setCorrelationId(1001).setIncrement(
@@ -162,11 +140,8 @@ class DataApiIT {
             .addOps(BatchOp.newBuilder().setCorrelationId(1002).setSet(
                 SetRequest.newBuilder().setKey(b("neg")).setValue(b("x")).setTtlMs(-1)))
             .addOps(BatchOp.newBuilder().setCorrelationId(1003));
-        requests.onNext(second.build());
-        requests.onCompleted();
-        done.get(30, TimeUnit.SECONDS);
-
-        List<BatchResult> results = responses.stream().flatMap(r -> r.getResultsList().stream()).toList();
+        List<BatchResult> results = batch(GridDataGrpc.newStub(client.channel(cluster.config(1).grpcAddress())),
+            first.build(), second.build());
         assertThat(results).hasSize(54);
         assertThat(results.stream().map(BatchResult::getCorrelationId).distinct()).hasSize(54);
         BatchResult get = results.stream().filter(r -> r.getCorrelationId() == 1000).findFirst().orElseThrow();
@@ -234,13 +209,14 @@ class DataApiIT {
         ManagedChannel channel = NettyChannelBuilder.forTarget(cluster.config(1).grpcAddress()).usePlaintext()
             .maxInboundMessageSize(32 * 1024 * 1024).build();
         try {
-            return batchOnce(GridDataGrpc.newStub(channel), message);
+            return batch(GridDataGrpc.newStub(channel), message);
         } finally {
             channel.shutdownNow();
         }
     }
 
-    private static List<BatchResult> batchOnce(GridDataGrpc.GridDataStub async, BatchRequest message) throws Exception {
+    /** Sends {@code messages} on one new stream, closes it and returns every result once it ends. */
+    private static List<BatchResult> batch(GridDataGrpc.GridDataStub async, BatchRequest... messages) throws Exception {
         List<BatchResult> results = new ArrayList<>();
         CompletableFuture<Void> done = new CompletableFuture<>();
         StreamObserver<BatchRequest> requests = async.batch(new StreamObserver<>() {
@@ -261,7 +237,9 @@ class DataApiIT {
                 done.complete(null);
             }
         });
-        requests.onNext(message);
+        for (BatchRequest message : messages) {
+            requests.onNext(message);
+        }
         requests.onCompleted();
         done.get(60, TimeUnit.SECONDS);
         return results;
