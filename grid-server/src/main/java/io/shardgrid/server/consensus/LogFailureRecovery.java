@@ -82,8 +82,13 @@ final class LogFailureRecovery implements AutoCloseable {
 
     private void remove(int p, String why) {
         RaftGroupId groupId = groupIds.apply(p);
+        RaftServer.Division division;
         try {
-            RaftServer.Division division = server.getDivision(groupId);
+            division = server.getDivision(groupId);
+        } catch (IOException gone) {
+            return; // the partition left this node since (placement removed it): nothing to reopen
+        }
+        try {
             Closed closed = new Closed(division.getGroup(), division.getInfo().getCurrentTerm(),
                 division.getRaftStorage().getStorageDir().getCurrentDir().toPath().resolve(RaftMetaRepair.FILE_NAME));
             LOG.warn("{}: p{} {}; reopening it from its directory", server.getId(), p, why);
