@@ -2,13 +2,8 @@ package io.shardgrid.server.consensus;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Properties;
 
 /**
@@ -45,17 +40,7 @@ final class RaftMetaRepair {
         Properties properties = new Properties();
         properties.setProperty("term", Long.toString(term));
         properties.setProperty("votedFor", selfId);
-        Path temp = metaFile.resolveSibling(FILE_NAME + ".repair");
-        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING);
-             OutputStream out = Channels.newOutputStream(channel)) {
-            properties.store(out, "rewritten by Shardgrid after a failed write emptied it");
-            out.flush();
-            channel.force(true);
-        }
-        Files.move(temp, metaFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        try (FileChannel dir = FileChannel.open(metaFile.getParent(), StandardOpenOption.READ)) {
-            dir.force(true);
-        }
+        DurableFiles.replace(metaFile, metaFile.resolveSibling(FILE_NAME + ".repair"),
+            out -> properties.store(out, "rewritten by Shardgrid after a failed write emptied it"));
     }
 }

@@ -1,18 +1,13 @@
 package io.shardgrid.server.consensus;
 
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.ratis.io.MD5Hash;
@@ -137,27 +132,13 @@ abstract class SnapshottingStateMachine extends BaseStateMachine {
         Path temp = target.toPath().resolveSibling(target.getName() + ".tmp");
         // Durable before it counts: Ratis purges the log behind a snapshot, so a snapshot that a power
         // loss could undo (file data, or the rename, not yet on disk) would lose the partition.
-        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING);
-             OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024)) {
-            writeState(out);
-            out.flush();
-            channel.force(true);
-        }
-        Files.move(temp, target.toPath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        DurableFiles.replace(target.toPath(), temp, this::writeState);
         MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(target);
-        forceDirectory(target.toPath().getParent());
+        DurableFiles.forceDirectory(target.toPath().getParent()); // the MD5 file's rename
         latestSnapshot = storage.updateLatestSnapshot(
             new SingleFileSnapshotInfo(new FileInfo(target.toPath(), md5), last));
         LOG.debug("{}: snapshot at {} to {}", getId(), last, target);
         return last.getIndex();
-    }
-
-    /** Makes the directory's entries (the renames into it) durable; Linux allows fsync on a directory. */
-    private static void forceDirectory(Path dir) throws IOException {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-            channel.force(true);
-        }
     }
 
     private void loadSnapshot(SingleFileSnapshotInfo snapshot) throws IOException {
