@@ -3,9 +3,11 @@ package io.shardgrid.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.util.JsonFormat;
 import io.shardgrid.client.cli.GridCli;
 import io.shardgrid.common.routing.PartitionAssignment;
 import io.shardgrid.common.routing.PartitionMap;
+import io.shardgrid.proto.v1.ClusterStatusResponse;
 import io.shardgrid.server.cluster.InJvmGridCluster;
 import io.shardgrid.server.config.PlacementSettings;
 import java.io.PrintWriter;
@@ -69,6 +71,16 @@ class PlacementIT {
 
         await().atMost(Duration.ofSeconds(60)).until(() -> admin("status").contains("operators in flight: 0"));
         assertThat(admin("status")).containsPattern("n4\\s+up");
+        // Status counts leaders from what the replicas report, not from the map's hints.
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            ClusterStatusResponse.Builder status = ClusterStatusResponse.newBuilder();
+            JsonFormat.parser().merge(admin("status", "--json"), status);
+            Map<String, Integer> reported = new TreeMap<>();
+            status.getNodesList().forEach(n -> reported.put(n.getAddress().getNodeId(), n.getLeaderCount()));
+            assertThat(reported.values().stream().mapToInt(Integer::intValue).sum() + status.getLeaderlessPartitions())
+                .as("leaders %s + leaderless %d", reported, status.getLeaderlessPartitions()).isEqualTo(PARTITIONS);
+            assertThat(reported).isEqualTo(leadersPerNode());
+        });
         await().atMost(Duration.ofSeconds(60)).until(() -> admin("rebalance", "--dry-run").contains("planned 0 operators"));
 
         String drained = admin("drain", "n4");

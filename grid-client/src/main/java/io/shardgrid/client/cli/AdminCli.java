@@ -206,6 +206,9 @@ final class AdminCli {
             admin.out().printf("map epoch %d, %d partitions, replication %d, meta leader %s%n%n", s.getMapEpoch(),
                 s.getPartitionCount(), s.getReplicationFactor(), dash(s.getMetaLeaderNodeId()));
             admin.printNodes(s.getNodesList());
+            if (s.getLeaderlessPartitions() > 0) {
+                admin.out().printf("%npartitions without a leader (election running): %d%n", s.getLeaderlessPartitions());
+            }
             admin.out().printf("%noperators in flight: %d%n", s.getOperatorsInFlightCount());
             if (s.getOperatorsInFlightCount() > 0) {
                 admin.printOperators(s.getOperatorsInFlightList());
