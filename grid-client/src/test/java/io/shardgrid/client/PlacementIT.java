@@ -1,10 +1,13 @@
 package io.shardgrid.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.util.JsonFormat;
 import io.shardgrid.client.cli.GridCli;
+import io.shardgrid.common.error.GridErrorCode;
+import io.shardgrid.common.error.GridException;
 import io.shardgrid.common.routing.PartitionAssignment;
 import io.shardgrid.common.routing.PartitionMap;
 import io.shardgrid.proto.v1.ClusterStatusResponse;
@@ -180,6 +183,35 @@ class PlacementIT {
         assertThat(load.acknowledgedWrites()).isGreaterThan(100);
         assertThat(load.missingAcknowledgedWrites()).as("acknowledged writes not readable").isEmpty();
         assertEveryKeyReadable();
+    }
+
+    @Test
+    void theAdminClientFindsTheMetaLeaderAndReportsTheNodesOwnErrorCodes() {
+        try (GridAdminClient admin = GridAdminClient.builder().seeds(cluster.grpcAddresses()).token("test-token")
+                .timeout(Duration.ofSeconds(10)).build()) {
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                ClusterStatusResponse status = admin.status();
+                assertThat(status.getMetaLeaderNodeId()).isNotEmpty();
+                assertThat(status.getNodesCount()).isEqualTo(3);
+                assertThat(status.getPartitionCount()).isEqualTo(PARTITIONS);
+                assertThat(admin.partitions("").getPartitionsList()).hasSize(PARTITIONS)
+                    .allSatisfy(p -> assertThat(p.getLeaderNodeId()).isNotEmpty());
+            });
+            assertThat(admin.rebalance(true).getOperatorsList()).isNotNull();
+            assertThatThrownBy(() -> admin.move(PARTITIONS + 7, "n1", "n2"))
+                .isInstanceOfSatisfying(GridException.class,
+                    e -> assertThat(e.code()).isEqualTo(GridErrorCode.UNKNOWN_PARTITION));
+        }
+        try (GridAdminClient wrongToken = GridAdminClient.builder().seeds(cluster.grpcAddresses()).token("wrong")
+                .build()) {
+            assertThatThrownBy(wrongToken::status).isInstanceOfSatisfying(GridException.class,
+                e -> assertThat(e.code()).isEqualTo(GridErrorCode.UNAUTHENTICATED));
+        }
+        try (GridAdminClient nobody = GridAdminClient.builder().seeds("127.0.0.1:1").token("test-token")
+                .timeout(Duration.ofSeconds(2)).build()) {
+            assertThatThrownBy(nobody::nodes).isInstanceOfSatisfying(GridException.class,
+                e -> assertThat(e.code()).isEqualTo(GridErrorCode.UNAVAILABLE));
+        }
     }
 
     /** Lets the load run a few seconds in the current layout. */
