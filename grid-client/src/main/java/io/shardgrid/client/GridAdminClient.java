@@ -1,12 +1,12 @@
 package io.shardgrid.client;
 
-import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.MetadataUtils;
+import io.shardgrid.client.routing.Channels;
+import io.shardgrid.client.routing.ClientTls;
 import io.shardgrid.common.error.GridErrorCode;
 import io.shardgrid.common.error.GridException;
 import io.shardgrid.proto.v1.ClusterStatusRequest;
@@ -24,11 +24,10 @@ import io.shardgrid.proto.v1.RebalanceRequest;
 import io.shardgrid.proto.v1.RebalanceResponse;
 import io.shardgrid.proto.v1.RemoveNodeRequest;
 import io.shardgrid.proto.v1.TransferLeaderRequest;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -54,9 +53,10 @@ public final class GridAdminClient implements AutoCloseable {
     private final List<String> seeds;
     private final String token;
     private final Duration timeout;
-    private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private final Channels channels;
 
-    private GridAdminClient(List<String> seeds, String token, Duration timeout) {
+    private GridAdminClient(List<String> seeds, String token, Duration timeout, ClientTls tls) {
+        this.channels = new Channels(tls);
         this.seeds = List.copyOf(seeds);
         this.token = token;
         this.timeout = timeout;
@@ -129,9 +129,7 @@ public final class GridAdminClient implements AutoCloseable {
     private GridAdminGrpc.GridAdminBlockingStub stub(String address) {
         Metadata headers = new Metadata();
         headers.put(AUTHORIZATION, "Bearer " + token);
-        ManagedChannel channel = channels.computeIfAbsent(address,
-            a -> NettyChannelBuilder.forTarget(a).usePlaintext().build());
-        return GridAdminGrpc.newBlockingStub(channel)
+        return GridAdminGrpc.newBlockingStub(channels.get(address))
             .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
             .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -159,8 +157,7 @@ public final class GridAdminClient implements AutoCloseable {
 
     @Override
     public void close() {
-        channels.values().forEach(ManagedChannel::shutdownNow);
-        channels.clear();
+        channels.close();
     }
 
     /** {@code GridAdminClient.builder().seeds("host:port", …).token(secret).build()}. */
@@ -168,6 +165,9 @@ public final class GridAdminClient implements AutoCloseable {
         private List<String> seeds = GridClientConfig.LOCAL_CLUSTER;
         private String token = "";
         private Duration timeout = GridClientConfig.defaults().timeout();
+        private Path tlsCa;
+        private Path tlsCertificate;
+        private Path tlsKey;
 
         /** Any nodes' gRPC addresses (default: the local cluster's). */
         public Builder seeds(String... seeds) {
@@ -191,6 +191,19 @@ public final class GridAdminClient implements AutoCloseable {
             return this;
         }
 
+        /** Talks TLS to nodes whose certificates {@code caPem} signed. */
+        public Builder tls(Path caPem) {
+            this.tlsCa = caPem;
+            return this;
+        }
+
+        /** Presents this client certificate and PKCS#8 key (PEM) to nodes that ask for one. */
+        public Builder mtls(Path certificatePem, Path keyPem) {
+            this.tlsCertificate = certificatePem;
+            this.tlsKey = keyPem;
+            return this;
+        }
+
         /** Builds the client; connections open on the first call. */
         public GridAdminClient build() {
             if (seeds.isEmpty()) {
@@ -199,7 +212,7 @@ public final class GridAdminClient implements AutoCloseable {
             if (timeout.isNegative() || timeout.isZero()) {
                 throw new IllegalArgumentException("timeout " + timeout + " must be positive");
             }
-            return new GridAdminClient(seeds, token, timeout);
+            return new GridAdminClient(seeds, token, timeout, new ClientTls(tlsCa, tlsCertificate, tlsKey));
         }
     }
 }

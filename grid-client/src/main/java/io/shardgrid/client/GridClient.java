@@ -6,6 +6,7 @@ import io.shardgrid.client.nearcache.NearCache;
 import io.shardgrid.client.nearcache.NearCacheStats;
 import io.shardgrid.client.pipeline.NodePipeline;
 import io.shardgrid.client.routing.Channels;
+import io.shardgrid.client.routing.ClientTls;
 import io.shardgrid.client.routing.RouteTable;
 import io.shardgrid.common.error.GridErrorCode;
 import io.shardgrid.common.error.GridException;
@@ -22,6 +23,7 @@ import io.shardgrid.proto.v1.IncrementRequest;
 import io.shardgrid.proto.v1.RequestHeader;
 import io.shardgrid.proto.v1.SetRequest;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -85,7 +87,7 @@ public final class GridClient implements AutoCloseable {
     private final GridClientConfig config;
     /** Where futures complete; null = on the transport thread that got the answer. */
     private final Executor callbackExecutor;
-    private final Channels channels = new Channels();
+    private final Channels channels;
     private final ScheduledExecutorService scheduler;
     private final RouteTable routes;
     private final Map<String, NodePipeline> pipelines = new ConcurrentHashMap<>();
@@ -99,8 +101,9 @@ public final class GridClient implements AutoCloseable {
         return t;
     });
 
-    private GridClient(GridClientConfig config, Executor callbackExecutor) {
+    private GridClient(GridClientConfig config, Executor callbackExecutor, ClientTls tls) {
         this.config = config;
+        this.channels = new Channels(tls);
         this.callbackExecutor = callbackExecutor;
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "shardgrid-client-scheduler");
@@ -446,6 +449,9 @@ public final class GridClient implements AutoCloseable {
         private long nearCacheMaxEntries;
         private Duration nearCacheMaxAge = GridClientConfig.defaults().nearCacheMaxAge();
         private Executor callbackExecutor;
+        private Path tlsCa;
+        private Path tlsCertificate;
+        private Path tlsKey;
 
         /** Any nodes' gRPC addresses (default: the local cluster's); the rest are learned from the map. */
         public Builder seeds(String... seeds) {
@@ -496,11 +502,24 @@ public final class GridClient implements AutoCloseable {
             return this;
         }
 
+        /** Talks TLS to nodes whose certificates {@code caPem} signed (nodes started with {@code --tls-*}). */
+        public Builder tls(Path caPem) {
+            this.tlsCa = caPem;
+            return this;
+        }
+
+        /** Presents this client certificate and PKCS#8 key (PEM) to nodes that ask for one ({@code --tls-client-auth}). */
+        public Builder mtls(Path certificatePem, Path keyPem) {
+            this.tlsCertificate = certificatePem;
+            this.tlsKey = keyPem;
+            return this;
+        }
+
         /** Connects to a seed and fetches the partition map; fails with UNAVAILABLE if none answers in time. */
         public GridClient build() {
             GridClientConfig config = new GridClientConfig(seeds, timeout, maxBatchOps, maxBatchBytes,
                 maxInFlightPerNode, nearCacheMaxEntries, nearCacheMaxAge);
-            GridClient client = new GridClient(config, callbackExecutor);
+            GridClient client = new GridClient(config, callbackExecutor, new ClientTls(tlsCa, tlsCertificate, tlsKey));
             try {
                 client.routes.start(config.timeout().toMillis());
                 if (config.nearCacheEnabled()) {

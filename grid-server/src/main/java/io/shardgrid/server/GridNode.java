@@ -17,6 +17,7 @@ import io.shardgrid.server.transport.GrpcApi;
 import io.shardgrid.server.transport.HttpApi;
 import io.shardgrid.server.transport.JoinClient;
 import io.shardgrid.server.transport.PeerLeaderHints;
+import io.shardgrid.server.transport.TlsContexts;
 import java.io.IOException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -38,6 +39,8 @@ public final class GridNode implements AutoCloseable {
     private final Membership membership;
     private final ExecutorService adminExecutor;
     private final PeerLeaderHints leaderHints;
+    /** This node's TLS material (or plaintext builders when TLS is off), shared by every transport. */
+    private final TlsContexts tls;
     private final PlacementDriver placement;
     /** One thread for memory upkeep (expiry, eviction) of the partitions this node leads. */
     private final ScheduledExecutorService housekeeping;
@@ -51,9 +54,10 @@ public final class GridNode implements AutoCloseable {
     public GridNode(ServerConfig config) throws IOException {
         this.config = config;
         this.budget = new MemoryBudget(config.memoryBytes());
+        this.tls = new TlsContexts(config.tls());
         this.raft = new RatisNode(config, p -> new OffHeapPartitionStore(p, budget), Clock.SYSTEM);
         this.membership = new Membership(raft);
-        this.leaderHints = new PeerLeaderHints(config.nodeId(), raft::localLeader);
+        this.leaderHints = new PeerLeaderHints(config.nodeId(), raft::localLeader, tls);
         this.placement = new PlacementDriver(raft, membership, config.placement(), config.nodeId(), leaderHints);
         this.adminExecutor = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, config.nodeId() + "-admin");
@@ -84,14 +88,14 @@ public final class GridNode implements AutoCloseable {
         GridService service = new GridService(raft, raft::partitioner, config.limits(), Clock.SYSTEM,
             raft::mapEpoch, evictor == null ? MemoryPressure.NONE : evictor);
         AdminTokenInterceptor adminToken = new AdminTokenInterceptor(config.adminToken());
-        grpc = new GrpcApi(config, service, raft, membership, placement, metrics, adminToken, adminExecutor).start();
-        http = new HttpApi(config, service, raft, membership, metrics, adminToken, () -> membershipSettled);
+        grpc = new GrpcApi(config, service, raft, membership, placement, metrics, adminToken, adminExecutor, tls).start();
+        http = new HttpApi(config, service, raft, membership, metrics, adminToken, () -> membershipSettled, tls);
         http.start();
         LOG.info("{}: gRPC API on {}", config.nodeId(), config.grpcAddress());
         if (config.bootstrap()) {
             membership.bootstrap(config.partitions(), config.replication());
         } else if (!config.join().isEmpty() && !raft.hasGroups()) {
-            new JoinClient(config).join(config.join());
+            new JoinClient(config, tls).join(config.join());
         }
         membershipSettled = true;
         placement.start();

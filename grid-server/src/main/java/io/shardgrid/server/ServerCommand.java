@@ -6,6 +6,7 @@ import io.shardgrid.server.config.Durability;
 import io.shardgrid.server.config.Eviction;
 import io.shardgrid.server.config.PlacementSettings;
 import io.shardgrid.server.config.ServerConfig;
+import io.shardgrid.server.config.TlsSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -87,13 +88,28 @@ public final class ServerCommand implements Callable<Integer> {
         description = "Replica moves at once in the cluster (default: ${DEFAULT-VALUE}).")
     int maxMoves;
 
+    @Option(names = "--tls-cert", description = "This node's certificate (PEM): turns TLS on for gRPC, HTTP and raft.")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", description = "The certificate's private key (PEM).")
+    Path tlsKey;
+
+    @Option(names = "--tls-ca", description = "CA (PEM) that signed the nodes' and clients' certificates.")
+    Path tlsCa;
+
+    @Option(names = "--tls-client-auth", defaultValue = "none",
+        description = "none, optional or require: whether gRPC and HTTP callers must show a certificate from --tls-ca "
+            + "(raft peers always must) (default: ${DEFAULT-VALUE}).")
+    String tlsClientAuth;
+
     ServerConfig toConfig() {
         ServerConfig d = ServerConfig.defaults();
         return new ServerConfig(nodeId, httpAddr, grpcAddr != null ? grpcAddr : ServerConfig.grpcBesideHttp(httpAddr), raftAddr, dataDir, bootstrap, join, partitions, replication,
             parseBytes(memory), Eviction.parse(eviction), durability, new Limits(maxKeyBytes, maxValueBytes), d.maxBatchOps(),
             d.maxBatchBytes(), d.maxQueuedWrites(), d.requestTimeout(), adminToken, d.snapshotEveryEntries(),
             d.logSegmentBytes(), new PlacementSettings(zone, duration(downAfter, "--down-after"),
-                duration(placementInterval, "--placement-interval"), maxMovesPerNode, maxMoves));
+                duration(placementInterval, "--placement-interval"), maxMovesPerNode, maxMoves),
+            new TlsSettings(tlsCert, tlsKey, tlsCa, TlsSettings.ClientAuth.parse(tlsClientAuth)));
     }
 
     private static Duration duration(String text, String flag) {

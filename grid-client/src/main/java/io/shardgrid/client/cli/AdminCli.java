@@ -73,7 +73,8 @@ final class AdminCli {
     /** Runs {@code call} with an admin client for the seeds, timeout and token given on the command line. */
     <T> T call(Function<GridAdminClient, T> call) {
         try (GridAdminClient client = GridAdminClient.builder().seeds(parent.seeds).token(token())
-                .timeout(Duration.ofMillis(GridCli.parseMs(parent.timeout))).build()) {
+                .timeout(Duration.ofMillis(GridCli.parseMs(parent.timeout))).tls(parent.tlsCa)
+                .mtls(parent.tlsCert, parent.tlsKey).build()) {
             return call.apply(client);
         }
     }

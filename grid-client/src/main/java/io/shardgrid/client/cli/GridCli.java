@@ -9,6 +9,7 @@ import io.shardgrid.common.routing.PartitionAssignment;
 import io.shardgrid.common.routing.PartitionMap;
 import io.shardgrid.common.time.DurationText;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -43,6 +44,17 @@ public final class GridCli {
         description = "Deadline per call, e.g. 5s, 500ms (default: 5s).")
     String timeout = "5s";
 
+    @Option(names = "--tls-ca", scope = CommandLine.ScopeType.INHERIT,
+        description = "CA (PEM) of nodes that run TLS; talks TLS to them.")
+    Path tlsCa;
+
+    @Option(names = "--tls-cert", scope = CommandLine.ScopeType.INHERIT,
+        description = "Client certificate (PEM) for nodes that require one.")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", scope = CommandLine.ScopeType.INHERIT, description = "The client certificate's key (PEM).")
+    Path tlsKey;
+
     @Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -70,7 +82,8 @@ public final class GridCli {
     }
 
     GridClient connect() {
-        return GridClient.builder().seeds(seeds).timeout(Duration.ofMillis(parseMs(timeout))).build();
+        return GridClient.builder().seeds(seeds).timeout(Duration.ofMillis(parseMs(timeout))).tls(tlsCa)
+            .mtls(tlsCert, tlsKey).build();
     }
 
     static long parseMs(String text) {

@@ -2,6 +2,7 @@ package io.shardgrid.client.routing;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -15,16 +16,25 @@ public final class Channels implements AutoCloseable {
     static final long KEEPALIVE_SECONDS = 10;
 
     private final Map<String, ManagedChannel> byAddress = new ConcurrentHashMap<>();
+    /** Null = plaintext. */
+    private final SslContext ssl;
+
+    public Channels(ClientTls tls) {
+        this.ssl = tls.enabled() ? tls.sslContext() : null;
+    }
 
     public ManagedChannel get(String address) {
-        return byAddress.computeIfAbsent(address, a -> NettyChannelBuilder.forTarget(a)
-            .usePlaintext()
+        return byAddress.computeIfAbsent(address, a -> secured(NettyChannelBuilder.forTarget(a))
             .directExecutor()
             .maxInboundMessageSize(32 * 1024 * 1024)
             .keepAliveTime(KEEPALIVE_SECONDS, TimeUnit.SECONDS)
             .keepAliveTimeout(5, TimeUnit.SECONDS)
             .keepAliveWithoutCalls(true)
             .build());
+    }
+
+    private NettyChannelBuilder secured(NettyChannelBuilder builder) {
+        return ssl == null ? builder.usePlaintext() : builder.sslContext(ssl);
     }
 
     @Override

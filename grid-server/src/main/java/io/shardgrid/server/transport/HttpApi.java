@@ -2,6 +2,9 @@ package io.shardgrid.server.transport;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 import io.shardgrid.common.error.GridErrorCode;
 import io.shardgrid.common.error.GridException;
 import io.shardgrid.common.limits.Limits;
@@ -15,6 +18,7 @@ import io.shardgrid.server.core.GetResult;
 import io.shardgrid.server.core.GridService;
 import io.shardgrid.server.core.ports.WriteCommand;
 import io.shardgrid.server.core.ports.WriteResult;
+import io.shardgrid.server.config.TlsSettings;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -36,6 +40,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,7 +71,8 @@ public final class HttpApi implements AutoCloseable {
     private final AdminTokenInterceptor adminToken;
     private final HttpServer server;
     private final ExecutorService executor;
-    private final HttpClient forwarder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient forwarder;
+    private final String peerScheme;
     private final BooleanSupplier membershipSettled;
     /**
      * Recordings run one at a time on their own thread, not on the HTTP workers: a call holds its
@@ -76,8 +82,11 @@ public final class HttpApi implements AutoCloseable {
     private final Semaphore profiling = new Semaphore(1);
 
     public HttpApi(ServerConfig config, GridService grid, RatisNode node, Membership membership, GridMetrics metrics,
-                   AdminTokenInterceptor adminToken, BooleanSupplier membershipSettled) throws IOException {
+                   AdminTokenInterceptor adminToken, BooleanSupplier membershipSettled, TlsContexts tls)
+            throws IOException {
         this.config = config;
+        this.forwarder = tls.httpClient().connectTimeout(Duration.ofSeconds(2)).build();
+        this.peerScheme = tls.httpScheme();
         this.membershipSettled = membershipSettled;
         this.grid = grid;
         this.node = node;
@@ -95,8 +104,9 @@ public final class HttpApi implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.server = HttpServer.create(new InetSocketAddress(ServerConfig.host(config.httpAddress()),
-            ServerConfig.port(config.httpAddress())), 128);
+        InetSocketAddress address = new InetSocketAddress(ServerConfig.host(config.httpAddress()),
+            ServerConfig.port(config.httpAddress()));
+        this.server = tls.enabled() ? httpsServer(address, tls) : HttpServer.create(address, 128);
         server.setExecutor(executor);
         server.createContext("/set", ex -> handle(ex, e -> retrying(e, "http_set", this::set)));
         server.createContext("/get", ex -> handle(ex, e -> retrying(e, "http_get", this::get)));
@@ -106,6 +116,24 @@ public final class HttpApi implements AutoCloseable {
         server.createContext("/health/live", ex -> handle(ex, e -> reply(e, 200, "live")));
         server.createContext("/health/ready", ex -> handle(ex, this::ready));
         server.createContext("/debug/profile", this::profile);
+    }
+
+    /** HTTPS with the node's certificate, asking callers for theirs as {@code --tls-client-auth} says. */
+    private static HttpsServer httpsServer(InetSocketAddress address, TlsContexts tls) throws IOException {
+        HttpsServer https = HttpsServer.create(address, 128);
+        TlsSettings.ClientAuth clientAuth = tls.settings().clientAuth();
+        https.setHttpsConfigurator(new HttpsConfigurator(tls.jdk()) {
+            @Override
+            public void configure(HttpsParameters params) {
+                SSLParameters ssl = getSSLContext().getDefaultSSLParameters();
+                ssl.setNeedClientAuth(clientAuth == TlsSettings.ClientAuth.REQUIRE);
+                if (clientAuth == TlsSettings.ClientAuth.OPTIONAL) {
+                    ssl.setWantClientAuth(true);
+                }
+                params.setSSLParameters(ssl);
+            }
+        });
+        return https;
     }
 
     public void start() {
@@ -238,7 +266,7 @@ public final class HttpApi implements AutoCloseable {
     private boolean answersLive(String httpAddress) {
         try {
             HttpResponse<Void> response = forwarder.send(HttpRequest.newBuilder(
-                    URI.create("http://" + httpAddress + "/health/live")).timeout(Duration.ofSeconds(2)).build(),
+                    URI.create(peerScheme + "://" + httpAddress + "/health/live")).timeout(Duration.ofSeconds(2)).build(),
                 HttpResponse.BodyHandlers.discarding());
             return response.statusCode() == 200;
         } catch (IOException e) {
@@ -357,7 +385,7 @@ public final class HttpApi implements AutoCloseable {
             throw new GridException(GridErrorCode.UNAVAILABLE, "partition " + grid.partitionOf(key)
                 + " has no known leader with an HTTP address; retry shortly");
         }
-        URI target = URI.create("http://" + http + ex.getRequestURI().getRawPath()
+        URI target = URI.create(peerScheme + "://" + http + ex.getRequestURI().getRawPath()
             + (ex.getRequestURI().getRawQuery() == null ? "" : "?" + ex.getRequestURI().getRawQuery()));
         HttpRequest.Builder request = HttpRequest.newBuilder(target).timeout(config.requestTimeout())
             .header(FORWARDED, config.nodeId());

@@ -1,7 +1,6 @@
 package io.shardgrid.server.transport;
 
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.shardgrid.common.routing.NodeDescriptor;
 import io.shardgrid.common.routing.PartitionMap;
 import io.shardgrid.common.routing.PartitionMapCodec;
@@ -30,10 +29,12 @@ public final class PeerLeaderHints implements PeerProbe, AutoCloseable {
     private final Function<Integer, String> localLeader;
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
     private final Set<String> lastUnreachable = ConcurrentHashMap.newKeySet();
+    private final TlsContexts tls;
 
     /** @param localLeader this node's own view of a partition's leader, or null when it does not know */
-    public PeerLeaderHints(String selfId, Function<Integer, String> localLeader) {
+    public PeerLeaderHints(String selfId, Function<Integer, String> localLeader, TlsContexts tls) {
         this.selfId = selfId;
+        this.tls = tls;
         this.localLeader = localLeader;
     }
 
@@ -75,7 +76,7 @@ public final class PeerLeaderHints implements PeerProbe, AutoCloseable {
     }
 
     private ManagedChannel channel(String address) {
-        return channels.computeIfAbsent(address, a -> NettyChannelBuilder.forTarget(a).usePlaintext().build());
+        return channels.computeIfAbsent(address, tls::channel);
     }
 
     @Override
