@@ -61,8 +61,9 @@ import java.util.function.Function;
  * does). Any call can fail with INVALID_ARGUMENT (empty or oversized key, oversized value, negative
  * TTL: refused before anything changed), UNAVAILABLE (no leader or quorum, no node reachable, until
  * the deadline), RESOURCE_EXHAUSTED (more than {@code maxInFlightPerNode} operations await one node;
- * for a write also a full memory budget with eviction off, or a full write queue) and INTERNAL (a
- * server bug). Writes add OUTCOME_UNKNOWN and DEADLINE_EXCEEDED when the write may or may not have
+ * for a write also a full memory budget with eviction off, or a full write queue), UNAUTHENTICATED
+ * (the nodes have a {@code --client-token} and {@link Builder#clientToken} is missing or wrong) and
+ * INTERNAL (a server bug). Writes add OUTCOME_UNKNOWN and DEADLINE_EXCEEDED when the write may or may not have
  * been applied; {@link #increment} adds WRONG_TYPE. NOT_LEADER and STALE_EPOCH never reach the caller while the deadline allows a retry.
  *
  * <p><b>Deadline.</b> {@link Builder#timeout} bounds the whole call: every attempt, map refresh and
@@ -101,9 +102,9 @@ public final class GridClient implements AutoCloseable {
         return t;
     });
 
-    private GridClient(GridClientConfig config, Executor callbackExecutor, ClientTls tls) {
+    private GridClient(GridClientConfig config, Executor callbackExecutor, ClientTls tls, String clientToken) {
         this.config = config;
-        this.channels = new Channels(tls);
+        this.channels = new Channels(tls, clientToken);
         this.callbackExecutor = callbackExecutor;
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "shardgrid-client-scheduler");
@@ -452,6 +453,7 @@ public final class GridClient implements AutoCloseable {
         private Path tlsCa;
         private Path tlsCertificate;
         private Path tlsKey;
+        private String clientToken = "";
 
         /** Any nodes' gRPC addresses (default: the local cluster's); the rest are learned from the map. */
         public Builder seeds(String... seeds) {
@@ -502,6 +504,12 @@ public final class GridClient implements AutoCloseable {
             return this;
         }
 
+        /** The cluster's client token ({@code --client-token} of its nodes), sent with every call. */
+        public Builder clientToken(String token) {
+            this.clientToken = token == null ? "" : token.trim();
+            return this;
+        }
+
         /** Talks TLS to nodes whose certificates {@code caPem} signed (nodes started with {@code --tls-*}). */
         public Builder tls(Path caPem) {
             this.tlsCa = caPem;
@@ -519,7 +527,8 @@ public final class GridClient implements AutoCloseable {
         public GridClient build() {
             GridClientConfig config = new GridClientConfig(seeds, timeout, maxBatchOps, maxBatchBytes,
                 maxInFlightPerNode, nearCacheMaxEntries, nearCacheMaxAge);
-            GridClient client = new GridClient(config, callbackExecutor, new ClientTls(tlsCa, tlsCertificate, tlsKey));
+            GridClient client = new GridClient(config, callbackExecutor, new ClientTls(tlsCa, tlsCertificate, tlsKey),
+                clientToken);
             try {
                 client.routes.start(config.timeout().toMillis());
                 if (config.nearCacheEnabled()) {

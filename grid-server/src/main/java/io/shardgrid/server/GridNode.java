@@ -11,13 +11,13 @@ import io.shardgrid.server.memory.Evictor;
 import io.shardgrid.server.memory.ExpirySweeper;
 import io.shardgrid.server.store.MemoryBudget;
 import io.shardgrid.server.store.OffHeapPartitionStore;
-import io.shardgrid.server.transport.AdminTokenInterceptor;
 import io.shardgrid.server.transport.GridMetrics;
 import io.shardgrid.server.transport.GrpcApi;
 import io.shardgrid.server.transport.HttpApi;
 import io.shardgrid.server.transport.JoinClient;
 import io.shardgrid.server.transport.PeerLeaderHints;
 import io.shardgrid.server.transport.TlsContexts;
+import io.shardgrid.server.transport.TokenInterceptor;
 import java.io.IOException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -57,7 +57,7 @@ public final class GridNode implements AutoCloseable {
         this.tls = new TlsContexts(config.tls());
         this.raft = new RatisNode(config, p -> new OffHeapPartitionStore(p, budget), Clock.SYSTEM);
         this.membership = new Membership(raft);
-        this.leaderHints = new PeerLeaderHints(config.nodeId(), raft::localLeader, tls);
+        this.leaderHints = new PeerLeaderHints(config.nodeId(), raft::localLeader, tls, config.clientToken());
         this.placement = new PlacementDriver(raft, membership, config.placement(), config.nodeId(), leaderHints);
         this.adminExecutor = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, config.nodeId() + "-admin");
@@ -87,9 +87,10 @@ public final class GridNode implements AutoCloseable {
         GridMetrics metrics = new GridMetrics(raft, budget);
         GridService service = new GridService(raft, raft::partitioner, config.limits(), Clock.SYSTEM,
             raft::mapEpoch, evictor == null ? MemoryPressure.NONE : evictor);
-        AdminTokenInterceptor adminToken = new AdminTokenInterceptor(config.adminToken());
-        grpc = new GrpcApi(config, service, raft, membership, placement, metrics, adminToken, adminExecutor, tls).start();
-        http = new HttpApi(config, service, raft, membership, metrics, adminToken, () -> membershipSettled, tls);
+        TokenInterceptor adminToken = TokenInterceptor.forAdmin(config.adminToken());
+        TokenInterceptor clientToken = TokenInterceptor.forClients(config.clientToken());
+        grpc = new GrpcApi(config, service, raft, membership, placement, metrics, adminToken, clientToken, adminExecutor, tls).start();
+        http = new HttpApi(config, service, raft, membership, metrics, adminToken, clientToken, () -> membershipSettled, tls);
         http.start();
         LOG.info("{}: gRPC API on {}", config.nodeId(), config.grpcAddress());
         if (config.bootstrap()) {

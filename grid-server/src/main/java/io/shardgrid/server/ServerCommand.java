@@ -102,6 +102,11 @@ public final class ServerCommand implements Callable<Integer> {
             + "(raft peers always must) (default: ${DEFAULT-VALUE}).")
     String tlsClientAuth;
 
+    @Option(names = "--client-token", defaultValue = "${env:SHARDGRID_CLIENT_TOKEN}",
+        description = "Shared secret every data and routing call must carry (env SHARDGRID_CLIENT_TOKEN); "
+            + "unset = open.")
+    String clientToken;
+
     ServerConfig toConfig() {
         ServerConfig d = ServerConfig.defaults();
         return new ServerConfig(nodeId, httpAddr, grpcAddr != null ? grpcAddr : ServerConfig.grpcBesideHttp(httpAddr), raftAddr, dataDir, bootstrap, join, partitions, replication,
@@ -109,7 +114,7 @@ public final class ServerCommand implements Callable<Integer> {
             d.maxBatchBytes(), d.maxQueuedWrites(), d.requestTimeout(), adminToken, d.snapshotEveryEntries(),
             d.logSegmentBytes(), new PlacementSettings(zone, duration(downAfter, "--down-after"),
                 duration(placementInterval, "--placement-interval"), maxMovesPerNode, maxMoves),
-            new TlsSettings(tlsCert, tlsKey, tlsCa, TlsSettings.ClientAuth.parse(tlsClientAuth)));
+            new TlsSettings(tlsCert, tlsKey, tlsCa, TlsSettings.ClientAuth.parse(tlsClientAuth)), clientToken);
     }
 
     private static Duration duration(String text, String flag) {

@@ -55,6 +55,10 @@ public final class GridCli {
     @Option(names = "--tls-key", scope = CommandLine.ScopeType.INHERIT, description = "The client certificate's key (PEM).")
     Path tlsKey;
 
+    @Option(names = "--client-token", scope = CommandLine.ScopeType.INHERIT, defaultValue = "${env:SHARDGRID_CLIENT_TOKEN}",
+        description = "The cluster's client token, if its nodes have one (env SHARDGRID_CLIENT_TOKEN).")
+    String clientToken;
+
     @Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -83,7 +87,7 @@ public final class GridCli {
 
     GridClient connect() {
         return GridClient.builder().seeds(seeds).timeout(Duration.ofMillis(parseMs(timeout))).tls(tlsCa)
-            .mtls(tlsCert, tlsKey).build();
+            .mtls(tlsCert, tlsKey).clientToken(clientToken).build();
     }
 
     static long parseMs(String text) {

@@ -1,6 +1,8 @@
 package io.shardgrid.client.routing;
 
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import java.util.Map;
@@ -18,9 +20,19 @@ public final class Channels implements AutoCloseable {
     private final Map<String, ManagedChannel> byAddress = new ConcurrentHashMap<>();
     /** Null = plaintext. */
     private final SslContext ssl;
+    /** Sent with every call: the cluster's client token, if it has one. */
+    private final Metadata credentials = new Metadata();
 
     public Channels(ClientTls tls) {
+        this(tls, "");
+    }
+
+    /** @param clientToken the nodes' {@code --client-token}; empty = none */
+    public Channels(ClientTls tls, String clientToken) {
         this.ssl = tls.enabled() ? tls.sslContext() : null;
+        if (!clientToken.isEmpty()) {
+            credentials.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + clientToken);
+        }
     }
 
     public ManagedChannel get(String address) {
@@ -30,6 +42,7 @@ public final class Channels implements AutoCloseable {
             .keepAliveTime(KEEPALIVE_SECONDS, TimeUnit.SECONDS)
             .keepAliveTimeout(5, TimeUnit.SECONDS)
             .keepAliveWithoutCalls(true)
+            .intercept(MetadataUtils.newAttachHeadersInterceptor(credentials))
             .build());
     }
 

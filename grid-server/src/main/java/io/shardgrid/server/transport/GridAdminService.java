@@ -40,7 +40,7 @@ import java.util.concurrent.Executor;
 /**
  * The admin API: join, cluster status, nodes and partitions, and the placement operations
  * (rebalance, move, transfer leader, drain, remove) handed to the {@link PlacementDriver}. Guarded
- * by {@link AdminTokenInterceptor}. Node liveness is known on the meta leader only; status answers
+ * by {@link TokenInterceptor}. Node liveness is known on the meta leader only; status answers
  * name it so a caller can ask it.
  */
 public final class GridAdminService extends GridAdminGrpc.GridAdminImplBase {

@@ -54,6 +54,7 @@ import org.slf4j.LoggerFactory;
 public final class HttpApi implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
     private static final String FORWARDED = "X-Shardgrid-Forwarded";
+    private static final String AUTHORIZATION = "Authorization";
     /** Room in a request body beyond the value limit, so the limit's own error names the value's length. */
     private static final int BODY_SLACK_BYTES = 64 * 1024;
 
@@ -68,7 +69,8 @@ public final class HttpApi implements AutoCloseable {
     private final Membership membership;
     private final GridMetrics metrics;
     private final ServerConfig config;
-    private final AdminTokenInterceptor adminToken;
+    private final TokenInterceptor adminToken;
+    private final TokenInterceptor clientToken;
     private final HttpServer server;
     private final ExecutorService executor;
     private final HttpClient forwarder;
@@ -82,7 +84,8 @@ public final class HttpApi implements AutoCloseable {
     private final Semaphore profiling = new Semaphore(1);
 
     public HttpApi(ServerConfig config, GridService grid, RatisNode node, Membership membership, GridMetrics metrics,
-                   AdminTokenInterceptor adminToken, BooleanSupplier membershipSettled, TlsContexts tls)
+                   TokenInterceptor adminToken, TokenInterceptor clientToken, BooleanSupplier membershipSettled,
+                   TlsContexts tls)
             throws IOException {
         this.config = config;
         this.forwarder = tls.httpClient().connectTimeout(Duration.ofSeconds(2)).build();
@@ -93,6 +96,7 @@ public final class HttpApi implements AutoCloseable {
         this.membership = membership;
         this.metrics = metrics;
         this.adminToken = adminToken;
+        this.clientToken = clientToken;
         AtomicInteger threads = new AtomicInteger();
         this.executor = Executors.newFixedThreadPool(8, r -> {
             Thread t = new Thread(r, config.nodeId() + "-http-" + threads.incrementAndGet());
@@ -172,6 +176,9 @@ public final class HttpApi implements AutoCloseable {
      * the node retries the idempotent call itself, re-resolving the leader, until the deadline.
      */
     private void retrying(HttpExchange ex, String op, Handler call) throws Exception {
+        if (!clientToken.accepts(ex.getRequestHeaders().getFirst(AUTHORIZATION))) {
+            throw new GridException(GridErrorCode.UNAUTHENTICATED, clientToken.refusal());
+        }
         long startNs = System.nanoTime();
         long deadlineNs = startNs + config.requestTimeout().toNanos();
         while (true) {
@@ -232,7 +239,7 @@ public final class HttpApi implements AutoCloseable {
     }
 
     private void join(HttpExchange ex) throws Exception {
-        if (!config.adminToken().isEmpty() && !adminToken.accepts(ex.getRequestHeaders().getFirst("Authorization"))) {
+        if (!config.adminToken().isEmpty() && !adminToken.accepts(ex.getRequestHeaders().getFirst(AUTHORIZATION))) {
             throw new GridException(GridErrorCode.UNAUTHENTICATED, "missing or wrong admin token");
         }
         Map<String, String> q = params(ex);
@@ -325,7 +332,7 @@ public final class HttpApi implements AutoCloseable {
     private void profile(HttpExchange ex) {
         int seconds;
         try {
-            if (!adminToken.accepts(ex.getRequestHeaders().getFirst("Authorization"))) {
+            if (!adminToken.accepts(ex.getRequestHeaders().getFirst(AUTHORIZATION))) {
                 throw new GridException(GridErrorCode.UNAUTHENTICATED, config.adminToken().isEmpty()
                     ? "profiling needs an admin token: start the node with --admin-token"
                     : "missing or wrong admin token");
@@ -389,6 +396,10 @@ public final class HttpApi implements AutoCloseable {
             + (ex.getRequestURI().getRawQuery() == null ? "" : "?" + ex.getRequestURI().getRawQuery()));
         HttpRequest.Builder request = HttpRequest.newBuilder(target).timeout(config.requestTimeout())
             .header(FORWARDED, config.nodeId());
+        String authorization = ex.getRequestHeaders().getFirst(AUTHORIZATION);
+        if (authorization != null) {
+            request.header(AUTHORIZATION, authorization); // the leader checks the client token too
+        }
         if ("POST".equalsIgnoreCase(ex.getRequestMethod()) && body != null) {
             request.POST(HttpRequest.BodyPublishers.ofByteArray(body));
         } else {

@@ -90,7 +90,7 @@ public final class JoinClient {
         ManagedChannel channel = tls.channel(target);
         try {
             Metadata headers = new Metadata();
-            headers.put(AdminTokenInterceptor.AUTHORIZATION, "Bearer " + config.adminToken());
+            headers.put(TokenInterceptor.AUTHORIZATION, "Bearer " + config.adminToken());
             GridAdminGrpc.newBlockingStub(channel)
                 .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
                 .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)

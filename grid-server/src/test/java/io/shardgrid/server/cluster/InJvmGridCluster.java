@@ -94,6 +94,13 @@ public final class InJvmGridCluster implements AutoCloseable {
         return this;
     }
 
+    /** Makes every node ask data and routing calls for {@code token} (call before {@link #start()}). */
+    public InJvmGridCluster withClientToken(String token) {
+        base = base.withClientToken(token);
+        configs.replaceAll(c -> c.withClientToken(token));
+        return this;
+    }
+
     /** Gives every node an off-heap budget of {@code bytes} and no eviction (call before {@link #start()}). */
     public InJvmGridCluster withMemory(long bytes) {
         return withMemory(bytes, Eviction.NONE);
