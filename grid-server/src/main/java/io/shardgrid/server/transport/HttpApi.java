@@ -58,10 +58,21 @@ public final class HttpApi implements AutoCloseable {
     /** Room in a request body beyond the value limit, so the limit's own error names the value's length. */
     private static final int BODY_SLACK_BYTES = 64 * 1024;
 
+    /**
+     * Seconds a client may take to send a whole request: generous for a body of the largest value
+     * on a slow link; {@code -Dshardgrid.http.max-request-seconds} changes it (tests use a short one).
+     */
+    static final long MAX_REQUEST_SECONDS = Long.getLong("shardgrid.http.max-request-seconds", 30);
+
     static {
         // The JDK server writes headers and body separately; with Nagle on, a keep-alive client's
         // delayed ACK then adds ~40 ms to every response. Read once, when the server class loads.
         System.setProperty("sun.net.httpserver.nodelay", "true");
+        // Without these a client that sends half a request, or never reads its answer, holds a
+        // connection forever (slowloris). Idle keep-alive connections close after 30 s.
+        System.setProperty("sun.net.httpserver.maxReqTime", Long.toString(MAX_REQUEST_SECONDS));
+        System.setProperty("sun.net.httpserver.maxRspTime", "120");
+        System.setProperty("sun.net.httpserver.idleInterval", "30");
     }
 
     private final GridService grid;
