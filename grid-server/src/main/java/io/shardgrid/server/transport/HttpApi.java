@@ -173,6 +173,8 @@ public final class HttpApi implements AutoCloseable {
                 reply(exchange, httpStatus(e.code()), e.getMessage() + "\n");
             } catch (IllegalArgumentException e) {
                 reply(exchange, 400, "INVALID_ARGUMENT: " + e.getMessage() + "\n");
+            } catch (IOException e) {
+                throw e; // the client went away while it was being answered: no one to tell
             } catch (Exception e) {
                 GridException g = GrpcErrors.toGrid(e);
                 reply(exchange, httpStatus(g.code()), g.getMessage() + "\n");
