@@ -11,6 +11,7 @@ import io.shardgrid.server.memory.Evictor;
 import io.shardgrid.server.memory.ExpirySweeper;
 import io.shardgrid.server.store.MemoryBudget;
 import io.shardgrid.server.store.OffHeapPartitionStore;
+import io.shardgrid.server.store.OverBudget;
 import io.shardgrid.server.transport.AdminTokenInterceptor;
 import io.shardgrid.server.transport.GridMetrics;
 import io.shardgrid.server.transport.GrpcApi;
@@ -51,7 +52,9 @@ public final class GridNode implements AutoCloseable {
     public GridNode(ServerConfig config) throws IOException {
         this.config = config;
         this.budget = new MemoryBudget(config.memoryBytes());
-        this.raft = new RatisNode(config, p -> new OffHeapPartitionStore(p, budget), Clock.SYSTEM);
+        // Replicas apply every entry their leader admitted, past the budget if need be (docs/MEMORY.md).
+        this.raft = new RatisNode(config, p -> new OffHeapPartitionStore(p, budget, OverBudget.OVERSHOOT),
+            Clock.SYSTEM);
         this.membership = new Membership(raft);
         this.leaderHints = new PeerLeaderHints(config.nodeId(), raft::localLeader);
         this.placement = new PlacementDriver(raft, membership, config.placement(), config.nodeId(), leaderHints);

@@ -132,6 +132,49 @@ class OffHeapPartitionStoreTest {
     }
 
     @Test
+    void admissionRefusesWhatTheFullBudgetCannotCoverAndAdmitsWhatNeedsNoNewMemory() {
+        final MemoryBudget small = new MemoryBudget(200_000);
+        try (OffHeapPartitionStore tiny = new OffHeapPartitionStore(1, small)) {
+            int written = 0;
+            while (admits(tiny, "key-" + written, 200)) {
+                assertThat(set(tiny, "key-" + written, "v".repeat(200), 0, 0)).isEqualTo(OK);
+                written++;
+            }
+            assertThat(written).isPositive();
+            // What the refusal meant: the same write, applied anyway, is FULL on a refusing store.
+            assertThat(set(tiny, "key-" + written, "v".repeat(200), 0, 0)).isEqualTo(FULL);
+            assertThat(admits(tiny, "key-0", 200)).as("an overwrite in its own block").isTrue();
+            assertThat(admits(tiny, "key-0", 3000)).as("an overwrite that needs a new slab").isFalse();
+            assertThat(admits(tiny, "key-0", 100_000)).as("an overwrite that needs a chunk").isFalse();
+            assertThat(delete(tiny, "key-1", 0)).isTrue();
+            assertThat(admits(tiny, "another", 200)).as("a new key into the freed block").isTrue();
+        }
+    }
+
+    @Test
+    void aReplicaStoreAppliesEveryWritePastItsBudgetAndGivesItAllBack() {
+        final MemoryBudget small = new MemoryBudget(200_000);
+        try (OffHeapPartitionStore replica = new OffHeapPartitionStore(1, small, OverBudget.OVERSHOOT)) {
+            for (int i = 0; i < 2_000; i++) {
+                assertThat(set(replica, "key-" + i, "v".repeat(200), 0, 0)).as("write %d", i).isEqualTo(OK);
+            }
+            assertThat(set(replica, "key-0", "w".repeat(100_000), 0, 0)).isEqualTo(OK);
+            assertThat(replica.size()).isEqualTo(2_000);
+            assertThat(small.usedBytes()).isGreaterThan(small.capacityBytes())
+                .isEqualTo(replica.stats().allocatedBytes());
+            assertThat(small.availableBytes()).isNegative();
+            assertThat(admits(replica, "one-more", 3000)).as("a write needing a slab, on an overshot node")
+                .isFalse();
+        }
+        assertThat(small.usedBytes()).isZero();
+    }
+
+    private static boolean admits(OffHeapPartitionStore store, String key, int valueLength) {
+        final UnsafeBuffer k = bytes(key);
+        return store.admits(k, 0, k.capacity(), valueLength);
+    }
+
+    @Test
     void accountingReturnsToBaselineAfterDeleteAllAndClear() {
         final long baseline = budget.usedBytes();
         for (int i = 0; i < 5000; i++) {
