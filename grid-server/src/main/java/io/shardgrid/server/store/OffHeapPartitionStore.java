@@ -39,7 +39,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  *   it or while it is free. A reader reads the version, the header, the key and the value, and
  *   re-reads the version; if it moved, it retries from the start, so it never returns a torn value.
  *   The writer never waits for readers.</li>
- *   <li>A value whose new entry fits the same size class is rewritten in place under the version.
+ *   <li>A value whose new entry fits its block (the same size class; for a chunk of its own, more
+ *   than 7/8 of it) is rewritten in place under the version.
  *   Otherwise the writer fills a new block, publishes it in the index slot with a release store and
  *   only then frees the old block, so the slot never names a half-written entry.</li>
  *   <li>A reader can hold a reference to a block that is freed and reused for another key before it

@@ -112,10 +112,19 @@ final class SlabAllocator {
         return (int) PARTIAL_HEAD.getOpaque(partialHead, sizeClass) != 0 ? 0 : SLAB_BYTES;
     }
 
-    /** Whether an entry of {@code entryLength} bytes can be rewritten in the block it already has. */
+    /**
+     * Whether an entry of {@code entryLength} bytes can be rewritten in the block it already has: a
+     * slab block of its size class, or a chunk of its own that the entry still fills by more than
+     * 7/8 (as much as size-class rounding may waste). So overwriting a large value with one of the
+     * same size, the common case, allocates no new direct buffer; a chunk never grows in place.
+     */
     static boolean fitsInPlace(UnsafeBuffer buffer, int offset, long entryLength) {
         final int sizeClass = sizeClass(buffer, offset);
-        return sizeClass != SizeClasses.LARGE && sizeClass == SizeClasses.classOf(entryLength);
+        if (sizeClass == SizeClasses.LARGE) {
+            final int capacity = buffer.capacity();
+            return entryLength <= capacity && entryLength > capacity - capacity / 8;
+        }
+        return sizeClass == SizeClasses.classOf(entryLength);
     }
 
     static int sizeClass(UnsafeBuffer buffer, int offset) {

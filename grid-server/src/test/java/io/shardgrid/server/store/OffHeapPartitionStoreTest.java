@@ -169,6 +169,30 @@ class OffHeapPartitionStoreTest {
         assertThat(small.usedBytes()).isZero();
     }
 
+    @Test
+    void overwritingALargeValueReusesItsChunkWhileTheEntryStillFillsMostOfIt() {
+        assertThat(set(store, "big", "a".repeat(100_000), 0, 0)).isEqualTo(OK);
+        final long allocated = store.stats().allocatedBytes();
+        final int epoch = store.allocator().layoutEpoch();
+        for (int i = 0; i < 100; i++) {
+            assertThat(set(store, "big", String.valueOf((char) ('b' + i % 20)).repeat(100_000), 0, 0)).isEqualTo(OK);
+        }
+        assertThat(set(store, "big", "s".repeat(95_000), 0, 0)).isEqualTo(OK);
+        assertThat(get(store, "big", 0)).isEqualTo("s".repeat(95_000));
+        assertThat(store.allocator().layoutEpoch()).as("chunks released").isEqualTo(epoch);
+        assertThat(store.stats().allocatedBytes()).isEqualTo(allocated);
+        assertThat(admits(store, "big", 99_000)).isTrue();
+
+        // Growing past the chunk, or shrinking to less than 7/8 of it, takes a new one.
+        assertThat(set(store, "big", "g".repeat(100_100), 0, 0)).isEqualTo(OK);
+        assertThat(store.allocator().layoutEpoch()).isNotEqualTo(epoch);
+        final int grown = store.allocator().layoutEpoch();
+        assertThat(set(store, "big", "t".repeat(60_000), 0, 0)).isEqualTo(OK);
+        assertThat(store.allocator().layoutEpoch()).isNotEqualTo(grown);
+        assertThat(get(store, "big", 0)).isEqualTo("t".repeat(60_000));
+        assertThat(store.stats().liveBytes()).isEqualTo(3 + 60_000);
+    }
+
     private static boolean admits(OffHeapPartitionStore store, String key, int valueLength) {
         final UnsafeBuffer k = bytes(key);
         return store.admits(k, 0, k.capacity(), valueLength);
