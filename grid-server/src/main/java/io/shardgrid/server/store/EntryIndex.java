@@ -103,8 +103,11 @@ final class EntryIndex {
     }
 
     /**
-     * Budget bytes the next insert of a new key would reserve for a rebuilt table (0 if it needs
-     * none). A hint for admission, read beside the writer: any thread.
+     * Budget bytes the next insert of a new key would add for a grown table (0 if it needs none).
+     * A rebuild that only purges tombstones keeps the size: the new table is reserved a moment
+     * before the old one is released, which admission leaves to the overshoot allowance rather
+     * than refuse writes for (evictions leave tombstones, so under eviction such rebuilds are
+     * routine). A hint for admission, read beside the writer: any thread.
      */
     long bytesToInsert() {
         final int live = liveSlots;
@@ -112,7 +115,7 @@ final class EntryIndex {
         if (cap != 0 && (live + tombstones + 1) * 4L <= cap * 3L) {
             return 0;
         }
-        return (long) rebuiltCapacity(live, cap) * SLOT_LENGTH;
+        return (long) (rebuiltCapacity(live, cap) - cap) * SLOT_LENGTH;
     }
 
     private static int rebuiltCapacity(int liveSlots, int capacity) {

@@ -143,7 +143,7 @@ public final class OffHeapPartitionStore implements PartitionStore {
      * Whether the partition's leader should let a write that leaves a value of {@code valueLength}
      * bytes at {@code key} into the log: it should when the write needs no new budget (it rewrites
      * the key's block in place, or its size class has a slab with room) or the node budget has room
-     * for what it needs (a slab or chunk, and a rebuilt index for a new key). Read beside the
+     * for what it needs (a slab or chunk, and a grown index for a new key). Read beside the
      * writer, so writes still in flight are not counted: the budget may overshoot by what they
      * allocate (docs/MEMORY.md). Any thread.
      */
