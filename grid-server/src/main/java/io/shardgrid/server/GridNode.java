@@ -11,6 +11,7 @@ import io.shardgrid.server.memory.Evictor;
 import io.shardgrid.server.memory.ExpirySweeper;
 import io.shardgrid.server.store.MemoryBudget;
 import io.shardgrid.server.store.OffHeapPartitionStore;
+import io.shardgrid.server.store.OverBudget;
 import io.shardgrid.server.transport.GridMetrics;
 import io.shardgrid.server.transport.GrpcApi;
 import io.shardgrid.server.transport.HttpApi;
@@ -55,7 +56,9 @@ public final class GridNode implements AutoCloseable {
         this.config = config;
         this.budget = new MemoryBudget(config.memoryBytes());
         this.tls = new TlsContexts(config.tls());
-        this.raft = new RatisNode(config, p -> new OffHeapPartitionStore(p, budget), Clock.SYSTEM);
+        // Replicas apply every entry their leader admitted, past the budget if need be (docs/MEMORY.md).
+        this.raft = new RatisNode(config, p -> new OffHeapPartitionStore(p, budget, OverBudget.OVERSHOOT),
+            Clock.SYSTEM);
         this.membership = new Membership(raft);
         this.leaderHints = new PeerLeaderHints(config.nodeId(), raft::localLeader, tls, config.clientToken());
         this.placement = new PlacementDriver(raft, membership, config.placement(), config.nodeId(), leaderHints);

@@ -208,6 +208,7 @@ public final class GridDataService extends GridDataGrpc.GridDataImplBase {
     }
 
     private static DeleteResponse deleteResponse(WriteResult result) {
+        requireOk(result);
         return DeleteResponse.newBuilder().setDeleted(result.applied()).build();
     }
 
@@ -234,6 +235,9 @@ public final class GridDataService extends GridDataGrpc.GridDataImplBase {
                 "the value is not a decimal signed 64-bit integer, or the increment would overflow");
             case PartitionStore.CONDITION_FAILED -> throw new GridException(GridErrorCode.CONDITION_FAILED,
                 "the expected value did not match");
+            case PartitionStore.FAILED -> throw new GridException(GridErrorCode.INTERNAL,
+                "the write failed while the partition's replicas applied it (the server log says why); the"
+                    + " partition is still serving");
             default -> throw new GridException(GridErrorCode.INTERNAL, "unknown store outcome " + result.status());
         }
     }

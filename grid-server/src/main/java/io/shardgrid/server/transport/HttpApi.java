@@ -248,6 +248,7 @@ public final class HttpApi implements AutoCloseable {
             return;
         }
         WriteResult result = grid.write(WriteCommand.delete(key)).join();
+        GridDataService.requireOk(result);
         reply(ex, result.applied() ? 200 : 404, result.applied() ? "deleted" : "not found");
     }
 

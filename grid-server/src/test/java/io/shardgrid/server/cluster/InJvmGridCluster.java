@@ -101,6 +101,13 @@ public final class InJvmGridCluster implements AutoCloseable {
         return this;
     }
 
+    /** Gives node {@code i} alone a budget of {@code memoryBytes} (call before starting it). */
+    public InJvmGridCluster withNodeMemory(int i, long memoryBytes) {
+        ServerConfig c = config(i);
+        configs.set(i - 1, c.withMemory(memoryBytes, c.eviction()));
+        return this;
+    }
+
     /** Gives every node an off-heap budget of {@code bytes} and no eviction (call before {@link #start()}). */
     public InJvmGridCluster withMemory(long bytes) {
         return withMemory(bytes, Eviction.NONE);
