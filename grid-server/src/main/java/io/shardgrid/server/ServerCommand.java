@@ -9,6 +9,7 @@ import io.shardgrid.server.config.ServerConfig;
 import io.shardgrid.server.config.TlsSettings;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -126,7 +127,7 @@ public final class ServerCommand implements Callable<Integer> {
     }
 
     static long parseBytes(String text) {
-        String t = text.trim().toLowerCase();
+        String t = text.trim().toLowerCase(Locale.ROOT);
         long unit = 1;
         char last = t.isEmpty() ? ' ' : t.charAt(t.length() - 1);
         if (last == 'k' || last == 'm' || last == 'g') {

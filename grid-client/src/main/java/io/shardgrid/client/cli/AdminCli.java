@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import picocli.CommandLine;
@@ -119,8 +120,8 @@ final class AdminCli {
         out().printf("%-9s %-16s %-12s %-12s %-9s %12s%n", "PARTITION", "OPERATOR", "FROM", "TO", "STATE", "BYTES");
         for (Operator op : ops) {
             out().printf("%-9d %-16s %-12s %-12s %-9s %12d%n", op.getPartitionId(),
-                op.getKind().name().toLowerCase().replace('_', '-'), dash(op.getFromNodeId()), dash(op.getToNodeId()),
-                op.getState().name().toLowerCase(), op.getBytesToCopy());
+                op.getKind().name().toLowerCase(Locale.ROOT).replace('_', '-'), dash(op.getFromNodeId()), dash(op.getToNodeId()),
+                op.getState().name().toLowerCase(Locale.ROOT), op.getBytesToCopy());
         }
     }
 
