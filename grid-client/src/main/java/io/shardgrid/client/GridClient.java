@@ -8,6 +8,7 @@ import io.shardgrid.client.pipeline.NodePipeline;
 import io.shardgrid.client.routing.Channels;
 import io.shardgrid.client.routing.ClientTls;
 import io.shardgrid.client.routing.RouteTable;
+import io.shardgrid.common.concurrent.DaemonThreads;
 import io.shardgrid.common.error.GridErrorCode;
 import io.shardgrid.common.error.GridException;
 import io.shardgrid.common.limits.Limits;
@@ -96,21 +97,15 @@ public final class GridClient implements AutoCloseable {
     private NearCache nearCache;
     private InvalidationStreams invalidations;
     /** Sends Batch messages; one thread, so callers never block on the network. */
-    private final ExecutorService flusher = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "shardgrid-client-flusher");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService flusher =
+        Executors.newSingleThreadExecutor(DaemonThreads.named("shardgrid-client-flusher"));
 
     private GridClient(GridClientConfig config, Executor callbackExecutor, ClientTls tls, String clientToken) {
         this.config = config;
         this.channels = new Channels(tls, clientToken);
         this.callbackExecutor = callbackExecutor;
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "shardgrid-client-scheduler");
-            t.setDaemon(true);
-            return t;
-        });
+        this.scheduler =
+            Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("shardgrid-client-scheduler"));
         this.routes = new RouteTable(config.seeds(), channels, scheduler);
     }
 

@@ -1,5 +1,6 @@
 package io.shardgrid.server;
 
+import io.shardgrid.common.concurrent.DaemonThreads;
 import io.shardgrid.server.config.ServerConfig;
 import io.shardgrid.server.consensus.Membership;
 import io.shardgrid.server.placement.PlacementDriver;
@@ -62,16 +63,9 @@ public final class GridNode implements AutoCloseable {
         this.membership = new Membership(raft);
         this.leaderHints = new PeerLeaderHints(config.nodeId(), raft::localLeader, tls, config.clientToken());
         this.placement = new PlacementDriver(raft, membership, config.placement(), config.nodeId(), leaderHints);
-        this.adminExecutor = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, config.nodeId() + "-admin");
-            t.setDaemon(true);
-            return t;
-        });
-        this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, config.nodeId() + "-housekeeping");
-            t.setDaemon(true);
-            return t;
-        });
+        this.adminExecutor = Executors.newFixedThreadPool(2, DaemonThreads.named(config.nodeId() + "-admin"));
+        this.housekeeping =
+            Executors.newSingleThreadScheduledExecutor(DaemonThreads.named(config.nodeId() + "-housekeeping"));
         this.expirySweeper = new ExpirySweeper(raft, raft::hostedPartitions, Clock.SYSTEM, HOUSEKEEPING_INTERVAL_MS);
         this.evictor = config.eviction().policy() == null ? null
             : new Evictor(raft, raft::hostedPartitions, budget, config.eviction().policy(), Clock.SYSTEM, housekeeping);

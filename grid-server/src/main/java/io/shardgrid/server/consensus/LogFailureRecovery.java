@@ -1,5 +1,6 @@
 package io.shardgrid.server.consensus;
 
+import io.shardgrid.common.concurrent.DaemonThreads;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
@@ -54,11 +55,7 @@ final class LogFailureRecovery implements AutoCloseable {
         this.server = server;
         this.failures = failures;
         this.groupIds = groupIds;
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, nodeId + "-log-recovery");
-            t.setDaemon(true);
-            return t;
-        });
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named(nodeId + "-log-recovery"));
         scheduler.scheduleWithFixedDelay(this::round, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
     }
 

@@ -1,5 +1,6 @@
 package io.shardgrid.server.consensus;
 
+import io.shardgrid.common.concurrent.DaemonThreads;
 import io.shardgrid.common.error.GridErrorCode;
 import io.shardgrid.common.error.GridException;
 import io.shardgrid.common.routing.PartitionMap;
@@ -25,7 +26,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
@@ -94,18 +94,9 @@ public final class RatisNode implements ConsensusGroups, Closeable {
         this.configuredPartitioner = new Partitioner(config.partitions());
         File storage = config.dataDir().resolve("raft").toFile();
         Files.createDirectories(storage.toPath());
-        AtomicInteger threads = new AtomicInteger();
-        this.batchExecutor = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, config.nodeId() + "-batcher-" + threads.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        AtomicInteger submitters = new AtomicInteger();
-        this.submitExecutor = Executors.newFixedThreadPool(SUBMIT_THREADS, r -> {
-            Thread t = new Thread(r, config.nodeId() + "-raft-submit-" + submitters.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.batchExecutor = Executors.newFixedThreadPool(2, DaemonThreads.numbered(config.nodeId() + "-batcher"));
+        this.submitExecutor = Executors.newFixedThreadPool(SUBMIT_THREADS,
+            DaemonThreads.numbered(config.nodeId() + "-raft-submit"));
         this.server = RaftServer.newBuilder()
             .setServerId(RaftPeerId.valueOf(config.nodeId()))
             .setProperties(RatisTuning.properties(config, storage))

@@ -1,5 +1,6 @@
 package io.shardgrid.server.placement;
 
+import io.shardgrid.common.concurrent.DaemonThreads;
 import io.shardgrid.common.error.GridErrorCode;
 import io.shardgrid.common.error.GridException;
 import io.shardgrid.common.routing.NodeDescriptor;
@@ -26,7 +27,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,10 +75,9 @@ public final class PlacementDriver implements AutoCloseable {
         this.membership = membership;
         this.settings = settings;
         this.nodeId = nodeId;
-        this.rounds = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, nodeId + "-placement"));
-        AtomicInteger n = new AtomicInteger();
+        this.rounds = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named(nodeId + "-placement"));
         this.workers = Executors.newFixedThreadPool(settings.maxMoves() + 1,
-            r -> daemon(r, nodeId + "-placement-op-" + n.incrementAndGet()));
+            DaemonThreads.numbered(nodeId + "-placement-op"));
     }
 
     public PlacementDriver start() {
@@ -399,9 +398,4 @@ public final class PlacementDriver implements AutoCloseable {
         workers.shutdownNow();
     }
 
-    private static Thread daemon(Runnable r, String name) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        return t;
-    }
 }

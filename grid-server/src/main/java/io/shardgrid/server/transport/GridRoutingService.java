@@ -3,6 +3,7 @@ package io.shardgrid.server.transport;
 import com.google.protobuf.ByteString;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.shardgrid.common.concurrent.DaemonThreads;
 import io.shardgrid.common.error.GridErrorCode;
 import io.shardgrid.common.error.GridException;
 import io.shardgrid.common.routing.PartitionMap;
@@ -39,11 +40,7 @@ public final class GridRoutingService extends GridRoutingGrpc.GridRoutingImplBas
     private final AtomicInteger invalidationWatchers = new AtomicInteger();
     private final AtomicBoolean publishPending = new AtomicBoolean();
     /** Leader changes arrive on Ratis threads; maps are built and sent from here instead. */
-    private final ExecutorService events = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "routing-events");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService events = Executors.newSingleThreadExecutor(DaemonThreads.named("routing-events"));
 
     public GridRoutingService(RatisNode node) {
         this.node = node;

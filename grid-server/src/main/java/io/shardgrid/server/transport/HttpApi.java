@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
+import io.shardgrid.common.concurrent.DaemonThreads;
 import io.shardgrid.common.error.GridErrorCode;
 import io.shardgrid.common.error.GridException;
 import io.shardgrid.common.limits.Limits;
@@ -38,7 +39,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
@@ -108,17 +108,8 @@ public final class HttpApi implements AutoCloseable {
         this.metrics = metrics;
         this.adminToken = adminToken;
         this.clientToken = clientToken;
-        AtomicInteger threads = new AtomicInteger();
-        this.executor = Executors.newFixedThreadPool(8, r -> {
-            Thread t = new Thread(r, config.nodeId() + "-http-" + threads.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        this.profiler = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, config.nodeId() + "-profiler");
-            t.setDaemon(true);
-            return t;
-        });
+        this.executor = Executors.newFixedThreadPool(8, DaemonThreads.numbered(config.nodeId() + "-http"));
+        this.profiler = Executors.newSingleThreadExecutor(DaemonThreads.named(config.nodeId() + "-profiler"));
         InetSocketAddress address = new InetSocketAddress(ServerConfig.host(config.httpAddress()),
             ServerConfig.port(config.httpAddress()));
         this.server = tls.enabled() ? httpsServer(address, tls) : HttpServer.create(address, 128);
