@@ -1,5 +1,9 @@
 package io.shardgrid.bench.load;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +17,7 @@ import org.HdrHistogram.Histogram;
 record BenchResult(String target, BenchOptions options, long operations, double seconds, Histogram latencyUs,
                    Map<String, Long> errors, List<long[]> timeline) {
     static final double[] PERCENTILES = {50, 90, 99, 99.9, 100};
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     double opsPerSecond() {
         return operations / seconds;
@@ -29,29 +34,42 @@ record BenchResult(String target, BenchOptions options, long operations, double 
             percentileMs(99.9), percentileMs(100), errors.isEmpty() ? "none" : errors);
     }
 
+    /** The run as JSON, for scripts ({@code bench/compare}) and the HTML page's raw data. */
     String json() {
-        StringJoiner pct = new StringJoiner(", ", "{", "}");
+        ObjectNode pct = JSON.createObjectNode();
         for (double p : PERCENTILES) {
-            pct.add(String.format(Locale.ROOT, "\"p%s\": %.3f", p == 100 ? "max" : trim(p), percentileMs(p)));
+            pct.put(p == 100 ? "pmax" : "p" + trim(p), round3(percentileMs(p)));
         }
-        StringJoiner err = new StringJoiner(", ", "{", "}");
-        errors.forEach((k, v) -> err.add("\"" + k + "\": " + v));
-        StringJoiner line = new StringJoiner(", ", "[", "]");
+        ObjectNode err = JSON.createObjectNode();
+        errors.forEach(err::put);
+        ArrayNode line = JSON.createArrayNode();
         for (long[] t : timeline) {
-            line.add(String.format(Locale.ROOT, "{\"second\": %d, \"ops\": %d, \"p50_ms\": %.3f, \"p99_ms\": %.3f}",
-                t[0], t[1], t[2] / 1000.0, t[3] / 1000.0));
+            line.addObject().put("second", t[0]).put("ops", t[1]).put("p50_ms", round3(t[2] / 1000.0))
+                .put("p99_ms", round3(t[3] / 1000.0));
         }
-        StringJoiner curve = new StringJoiner(", ", "[", "]");
+        ArrayNode curve = JSON.createArrayNode();
         for (double p : curvePercentiles()) {
-            curve.add(String.format(Locale.ROOT, "[%s, %.3f]", trim(p), percentileMs(p)));
+            curve.addArray().add(p).add(round3(percentileMs(p)));
         }
         BenchOptions o = options;
-        return String.format(Locale.ROOT, "{\"target\": \"%s\", \"workload\": \"%s\", \"read_ratio\": %s, "
-                + "\"keys\": %d, \"key_size\": %d, \"value_size\": %d, \"zipf\": %s, \"concurrency\": %d, "
-                + "\"pipeline\": %d, \"rate\": %d, \"duration_s\": %.3f, \"operations\": %d, \"ops_per_s\": %.1f, "
-                + "\"latency_ms\": %s, \"errors\": %s, \"timeline\": %s, \"percentile_curve\": %s}",
-            target, o.workload(), trim(o.readRatio()), o.keys(), o.keySize(), o.valueSize(), trim(o.zipf()),
-            o.concurrency(), o.pipeline(), o.rate(), seconds, operations, opsPerSecond(), pct, err, line, curve);
+        ObjectNode root = JSON.createObjectNode().put("target", target).put("workload", o.workload())
+            .put("read_ratio", o.readRatio()).put("keys", o.keys()).put("key_size", o.keySize())
+            .put("value_size", o.valueSize()).put("zipf", o.zipf()).put("concurrency", o.concurrency())
+            .put("pipeline", o.pipeline()).put("rate", o.rate()).put("duration_s", round3(seconds))
+            .put("operations", operations).put("ops_per_s", Math.round(opsPerSecond() * 10) / 10.0);
+        root.set("latency_ms", pct);
+        root.set("errors", err);
+        root.set("timeline", line);
+        root.set("percentile_curve", curve);
+        try {
+            return JSON.writeValueAsString(root);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a JSON tree of numbers and strings did not serialise", e);
+        }
+    }
+
+    private static double round3(double v) {
+        return Math.round(v * 1000) / 1000.0;
     }
 
     /** A self-contained page: the latency percentile curve and the throughput timeline as inline SVG. */
