@@ -45,6 +45,8 @@ public final class ProcessCluster implements AutoCloseable {
     private final Process[] processes;
     /** Per node, the last reason /health/ready gave for not being ready (503 body or connection error). */
     private final String[] notReadyReasons;
+    /** Options added to every node's {@code grid server} command line. */
+    private final List<String> extraServerArgs = new ArrayList<>();
     /** Null: every node on 127.0.0.1 in this network namespace. */
     private NetnsNetwork network;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
@@ -77,6 +79,11 @@ public final class ProcessCluster implements AutoCloseable {
     /** Puts node {@code i}'s data in {@code dataDir} (e.g. a small tmpfs); call before {@link #start()}. */
     public void dataDir(int i, Path dataDir) {
         dataDirs[i] = dataDir;
+    }
+
+    /** Adds options to every node's command line (e.g. {@code --placement-interval 0}); call before {@link #start}. */
+    public void serverArgs(List<String> args) {
+        extraServerArgs.addAll(args);
     }
 
     /** Runs every node in its own namespace of {@code net}, on its address there; call before {@link #start()}. */
@@ -293,6 +300,7 @@ public final class ProcessCluster implements AutoCloseable {
             "--data-dir", dataDirs[i].toString(),
             "--partitions", Integer.toString(partitions),
             "--memory", "64m"));
+        cmd.addAll(extraServerArgs);
         if (i == 1) {
             cmd.add("--bootstrap");
         } else {

@@ -63,6 +63,8 @@ final class PartitionWriteBatcher {
     private final UnsafeBuffer key = new UnsafeBuffer(new byte[0]);
     private final UnsafeBuffer value = new UnsafeBuffer(new byte[0]);
     private final UnsafeBuffer expected = new UnsafeBuffer(new byte[0]);
+    /** The leader time stamped on the last entry: the next one never goes below it. */
+    private long lastStampMs;
 
     static final int MAX_ENTRIES_IN_FLIGHT = 2;
 
@@ -136,7 +138,10 @@ final class PartitionWriteBatcher {
     }
 
     private void takeBatch(List<Pending> batch) {
-        encoder.wrap(entryBuffer, 0).reset(clock.nowMs());
+        // Never stamp earlier than the partition's clock or this batcher's last entry: after a step
+        // back of the wall clock, a TTL would otherwise start in the past and expire at once on apply.
+        lastStampMs = Math.max(clock.nowMs(), Math.max(node.partitionClockMs(partitionId), lastStampMs));
+        encoder.wrap(entryBuffer, 0).reset(lastStampMs);
         int bytes = LogEntryDescriptor.HEADER_LENGTH;
         Pending next;
         while (batch.size() < maxOps && (next = queue.peek()) != null) {
