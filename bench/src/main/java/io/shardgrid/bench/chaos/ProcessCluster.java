@@ -35,6 +35,7 @@ import java.util.concurrent.TimeUnit;
 public final class ProcessCluster implements AutoCloseable {
     private static final String MAIN = "io.shardgrid.server.GridMain";
     private static final String PARENT_PID_ENV = "SHARDGRID_PARENT_PID";
+    private static final String NODE_JAVA_OPTS_ENV = "GRID_NODE_JAVA_OPTS";
 
     private final Path dir;
     private final int nodes;
@@ -291,8 +292,13 @@ public final class ProcessCluster implements AutoCloseable {
         cmd.addAll(List.of(java,
             "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
             "-Djava.util.concurrent.ForkJoinPool.common.parallelism=2",
-            "-Xmx256m", "-XX:MaxDirectMemorySize=512m",
-            "-cp", System.getProperty("java.class.path"), MAIN, "server",
+            "-Xmx256m", "-XX:MaxDirectMemorySize=512m"));
+        // Extra JVM options for every node, as for `grid local-cluster` (e.g. -Draft.* Ratis overrides).
+        String extra = System.getenv().getOrDefault(NODE_JAVA_OPTS_ENV, "").trim();
+        if (!extra.isEmpty()) {
+            cmd.addAll(List.of(extra.split("\\s+")));
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), MAIN, "server",
             "--node-id", nodeId(i),
             "--http-addr", host(i) + ":" + httpPort(i),
             "--grpc-addr", host(i) + ":" + grpcPort(i),
