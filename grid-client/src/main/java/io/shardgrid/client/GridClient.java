@@ -6,6 +6,7 @@ import io.shardgrid.client.nearcache.NearCache;
 import io.shardgrid.client.nearcache.NearCacheStats;
 import io.shardgrid.client.pipeline.NodePipeline;
 import io.shardgrid.client.routing.Channels;
+import io.shardgrid.client.routing.ClientTls;
 import io.shardgrid.client.routing.RouteTable;
 import io.shardgrid.common.error.GridErrorCode;
 import io.shardgrid.common.error.GridException;
@@ -22,6 +23,7 @@ import io.shardgrid.proto.v1.IncrementRequest;
 import io.shardgrid.proto.v1.RequestHeader;
 import io.shardgrid.proto.v1.SetRequest;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -30,6 +32,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -52,14 +55,40 @@ import java.util.function.Function;
  * last attempt's code, never a DEADLINE_EXCEEDED that hides it, unless an earlier attempt of a write
  * may have been applied: then OUTCOME_UNKNOWN, whatever later attempts answered.
  *
- * <p>Every failure is a {@link GridException} carrying its {@link GridErrorCode}. The async
- * methods are primary; {@link #sync()} blocks on them.
+ * <p><b>Errors.</b> Every future fails only with a {@link GridException} carrying its
+ * {@link GridErrorCode} (the table in {@code proto/shardgrid/v1/errors.proto}; {@code join()} and
+ * dependent stages see it as the cause of a {@code CompletionException}, as CompletableFuture
+ * does). Any call can fail with INVALID_ARGUMENT (empty or oversized key, oversized value, negative
+ * TTL: refused before anything changed), UNAVAILABLE (no leader or quorum, no node reachable, until
+ * the deadline), RESOURCE_EXHAUSTED (more than {@code maxInFlightPerNode} operations await one node;
+ * for a write also a full memory budget with eviction off, or a full write queue), UNAUTHENTICATED
+ * (the nodes have a {@code --client-token} and {@link Builder#clientToken} is missing or wrong) and
+ * INTERNAL (a server bug). Writes add OUTCOME_UNKNOWN and DEADLINE_EXCEEDED when the write may or may not have
+ * been applied; {@link #increment} adds WRONG_TYPE. NOT_LEADER and STALE_EPOCH never reach the caller while the deadline allows a retry.
+ *
+ * <p><b>Deadline.</b> {@link Builder#timeout} bounds the whole call: every attempt, map refresh and
+ * backoff. One attempt waits at most two seconds for its node before the next one.
+ *
+ * <p><b>Idempotency.</b> {@code get}, {@code set} and {@code delete} may be sent more than once
+ * when an answer is lost (applying them twice leaves the same state); {@code increment} and
+ * {@code compareAndSet} are sent again only when the node said they were not applied.
+ *
+ * <p><b>Threads.</b> Futures complete on the client's own transport threads unless
+ * {@link Builder#callbackExecutor} names another executor. A dependent stage that blocks there
+ * (a {@code thenApply} that waits on I/O or on another call's {@code join}) stalls this client's
+ * network traffic for every caller: block only in {@code *Async} stages with your own executor, or
+ * give the builder one. The client is thread-safe; one instance per program is the intended use.
+ *
+ * <p>The async methods are primary; {@link #sync()} blocks on them. Keys are bytes compared by
+ * content; the {@code String} overloads encode them as UTF-8.
  */
 public final class GridClient implements AutoCloseable {
     /** One attempt waits at most this long before a retry (idempotent ops) or OUTCOME_UNKNOWN. */
     private static final long ATTEMPT_TIMEOUT_MS = 2_000;
     private final GridClientConfig config;
-    private final Channels channels = new Channels();
+    /** Where futures complete; null = on the transport thread that got the answer. */
+    private final Executor callbackExecutor;
+    private final Channels channels;
     private final ScheduledExecutorService scheduler;
     private final RouteTable routes;
     private final Map<String, NodePipeline> pipelines = new ConcurrentHashMap<>();
@@ -73,8 +102,10 @@ public final class GridClient implements AutoCloseable {
         return t;
     });
 
-    private GridClient(GridClientConfig config) {
+    private GridClient(GridClientConfig config, Executor callbackExecutor, ClientTls tls, String clientToken) {
         this.config = config;
+        this.channels = new Channels(tls, clientToken);
+        this.callbackExecutor = callbackExecutor;
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "shardgrid-client-scheduler");
             t.setDaemon(true);
@@ -87,21 +118,28 @@ public final class GridClient implements AutoCloseable {
         return new Builder();
     }
 
-    /** The current partition map (refreshed in the background). */
+    /** The partition map this client routes by; refreshed in the background and after routing errors. */
     public PartitionMap partitionMap() {
         return routes.map();
     }
 
+    /** A blocking view of this client: each call waits for its future and throws its {@link GridException}. */
     public SyncGridClient sync() {
         return new SyncGridClient(this);
     }
 
     // --- reads
 
+    /** Reads {@code key} linearizably from its partition's leader; empty when absent or expired. */
     public CompletableFuture<Optional<byte[]>> get(byte[] key) {
         return get(key, ReadConsistency.LINEARIZABLE);
     }
 
+    /**
+     * Reads {@code key}: {@link ReadConsistency#LINEARIZABLE} from the leader (sees every write
+     * acknowledged before the call started), {@link ReadConsistency#STALE_OK} from any replica (may
+     * miss the latest writes, spreads load). With the near cache on, a cached value answers at once.
+     */
     public CompletableFuture<Optional<byte[]>> get(byte[] key, ReadConsistency consistency) {
         NearCache.Ticket ticket = null;
         int partition = -1;
@@ -133,11 +171,15 @@ public final class GridClient implements AutoCloseable {
             });
     }
 
+    /** {@link #get(byte[])} with a UTF-8 key and value. */
     public CompletableFuture<Optional<String>> get(String key) {
         return get(utf8(key)).thenApply(v -> v.map(b -> new String(b, StandardCharsets.UTF_8)));
     }
 
-    /** Reads many keys; the list holds one entry per key, in order (empty when absent). */
+    /**
+     * Reads many keys linearizably, pipelined per node; the list holds one entry per key, in order
+     * (empty when absent). Fails with one of the reads' failures, once every read finished.
+     */
     public CompletableFuture<List<Optional<byte[]>>> getAll(List<byte[]> keys) {
         List<CompletableFuture<Optional<byte[]>>> parts = new ArrayList<>(keys.size());
         for (byte[] key : keys) {
@@ -149,7 +191,10 @@ public final class GridClient implements AutoCloseable {
 
     // --- writes
 
-    /** Sets {@code key}; {@code ttl} of zero means it never expires. */
+    /**
+     * Sets {@code key} to {@code value}, replicated to a majority before the future completes;
+     * {@code ttl} of zero (or null) means it never expires. Safe to retry on any failure.
+     */
     public CompletableFuture<Void> set(byte[] key, byte[] value, Duration ttl) {
         SetRequest request = SetRequest.newBuilder().setKey(ByteString.copyFrom(key))
             .setValue(ByteString.copyFrom(value)).setTtlMs(ttlMs(ttl)).build();
@@ -157,22 +202,29 @@ public final class GridClient implements AutoCloseable {
             r -> null));
     }
 
+    /** {@link #set(byte[], byte[], Duration)} without expiry. */
     public CompletableFuture<Void> set(byte[] key, byte[] value) {
         return set(key, value, Duration.ZERO);
     }
 
+    /** {@link #set(byte[], byte[], Duration)} with a UTF-8 key and value. */
     public CompletableFuture<Void> set(String key, String value, Duration ttl) {
         return set(utf8(key), utf8(value), ttl);
     }
 
+    /** {@link #set(byte[], byte[], Duration)} with a UTF-8 key and value, without expiry. */
     public CompletableFuture<Void> set(String key, String value) {
         return set(utf8(key), utf8(value), Duration.ZERO);
     }
 
-    /** Sets every entry; completes when all are set, or fails with the first failure. */
-    public CompletableFuture<Void> setAll(Map<byte[], byte[]> entries, Duration ttl) {
+    /**
+     * Sets every entry (UTF-8 keys: a map keyed by {@code byte[]} would compare keys by identity),
+     * pipelined per node and not atomic as a whole: completes when all are set, or fails with the
+     * first failure once every write finished; the others may have been applied.
+     */
+    public CompletableFuture<Void> setAll(Map<String, byte[]> entries, Duration ttl) {
         List<CompletableFuture<Void>> parts = new ArrayList<>(entries.size());
-        entries.forEach((k, v) -> parts.add(set(k, v, ttl)));
+        entries.forEach((k, v) -> parts.add(set(utf8(k), v, ttl)));
         return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new));
     }
 
@@ -183,13 +235,15 @@ public final class GridClient implements AutoCloseable {
             r -> r.getDelete().getError(), r -> r.getDelete().getDeleted()));
     }
 
+    /** {@link #delete(byte[])} with a UTF-8 key. */
     public CompletableFuture<Boolean> delete(String key) {
         return delete(utf8(key));
     }
 
     /**
      * Sets {@code key} to {@code newValue} only if it holds {@code expected} ({@code null} = only if
-     * absent). Completes with whether it swapped. Never retried after a possible commit.
+     * absent). Completes with whether it swapped. Never sent again once it may have been applied:
+     * then it fails with OUTCOME_UNKNOWN, and only a read tells what happened.
      */
     public CompletableFuture<Boolean> compareAndSet(byte[] key, byte[] expected, byte[] newValue, Duration ttl) {
         CompareAndSetRequest.Builder request = CompareAndSetRequest.newBuilder().setKey(ByteString.copyFrom(key))
@@ -203,13 +257,18 @@ public final class GridClient implements AutoCloseable {
             r -> r.getCompareAndSet().getError(), r -> r.getCompareAndSet().getSwapped()));
     }
 
-    /** Adds {@code delta} to the decimal integer at {@code key} (absent = 0). Never retried after a possible commit. */
+    /**
+     * Adds {@code delta} to the decimal integer at {@code key} (absent = 0) and completes with the
+     * new value; WRONG_TYPE when the value is not a signed 64-bit integer or the sum overflows.
+     * Never sent again once it may have been applied (OUTCOME_UNKNOWN, as for compareAndSet).
+     */
     public CompletableFuture<Long> increment(byte[] key, long delta) {
         IncrementRequest request = IncrementRequest.newBuilder().setKey(ByteString.copyFrom(key)).setDelta(delta).build();
         return forgetAfter(key, call(key, BatchOp.newBuilder().setIncrement(request), false, false,
             r -> r.getIncrement().getError(), r -> r.getIncrement().getValue()));
     }
 
+    /** {@link #increment(byte[], long)} with a UTF-8 key. */
     public CompletableFuture<Long> increment(String key, long delta) {
         return increment(utf8(key), delta);
     }
@@ -246,7 +305,8 @@ public final class GridClient implements AutoCloseable {
         CompletableFuture<T> result = new CompletableFuture<>();
         long deadlineNs = System.nanoTime() + config.timeout().toNanos();
         attempt(key, op, idempotent, anyReplica, errorOf, valueOf, result, deadlineNs, 0, false);
-        return result;
+        // whenCompleteAsync completes its own future on the executor, so the caller's stages run there.
+        return callbackExecutor == null ? result : result.whenCompleteAsync((v, e) -> { }, callbackExecutor);
     }
 
     private <T> void attempt(byte[] key, BatchOp.Builder op, boolean idempotent, boolean anyReplica,
@@ -389,7 +449,13 @@ public final class GridClient implements AutoCloseable {
         private int maxInFlightPerNode = GridClientConfig.defaults().maxInFlightPerNode();
         private long nearCacheMaxEntries;
         private Duration nearCacheMaxAge = GridClientConfig.defaults().nearCacheMaxAge();
+        private Executor callbackExecutor;
+        private Path tlsCa;
+        private Path tlsCertificate;
+        private Path tlsKey;
+        private String clientToken = "";
 
+        /** Any nodes' gRPC addresses (default: the local cluster's); the rest are learned from the map. */
         public Builder seeds(String... seeds) {
             return seeds(Arrays.asList(seeds));
         }
@@ -399,11 +465,18 @@ public final class GridClient implements AutoCloseable {
             return this;
         }
 
+        /** Deadline of each call, its retries included (default 5 s). */
         public Builder timeout(Duration timeout) {
             this.timeout = timeout;
             return this;
         }
 
+        /**
+         * Pipelining bounds: concurrent calls to one node share Batch messages of at most
+         * {@code maxBatchOps} operations and {@code maxBatchBytes}; past {@code maxInFlightPerNode}
+         * unanswered operations to a node, a new call fails fast with RESOURCE_EXHAUSTED (retried a
+         * few times within the deadline) instead of queueing without bound.
+         */
         public Builder pipelining(int maxBatchOps, int maxBatchBytes, int maxInFlightPerNode) {
             this.maxBatchOps = maxBatchOps;
             this.maxBatchBytes = maxBatchBytes;
@@ -422,11 +495,40 @@ public final class GridClient implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Completes every future on {@code executor} instead of the client's transport threads, so
+         * that stages chained without {@code *Async} may block. Costs a hand-off per call.
+         */
+        public Builder callbackExecutor(Executor executor) {
+            this.callbackExecutor = executor;
+            return this;
+        }
+
+        /** The cluster's client token ({@code --client-token} of its nodes), sent with every call. */
+        public Builder clientToken(String token) {
+            this.clientToken = token == null ? "" : token.trim();
+            return this;
+        }
+
+        /** Talks TLS to nodes whose certificates {@code caPem} signed (nodes started with {@code --tls-*}). */
+        public Builder tls(Path caPem) {
+            this.tlsCa = caPem;
+            return this;
+        }
+
+        /** Presents this client certificate and PKCS#8 key (PEM) to nodes that ask for one ({@code --tls-client-auth}). */
+        public Builder mtls(Path certificatePem, Path keyPem) {
+            this.tlsCertificate = certificatePem;
+            this.tlsKey = keyPem;
+            return this;
+        }
+
         /** Connects to a seed and fetches the partition map; fails with UNAVAILABLE if none answers in time. */
         public GridClient build() {
             GridClientConfig config = new GridClientConfig(seeds, timeout, maxBatchOps, maxBatchBytes,
                 maxInFlightPerNode, nearCacheMaxEntries, nearCacheMaxAge);
-            GridClient client = new GridClient(config);
+            GridClient client = new GridClient(config, callbackExecutor, new ClientTls(tlsCa, tlsCertificate, tlsKey),
+                clientToken);
             try {
                 client.routes.start(config.timeout().toMillis());
                 if (config.nearCacheEnabled()) {

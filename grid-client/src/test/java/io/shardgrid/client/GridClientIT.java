@@ -21,6 +21,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -83,6 +85,27 @@ class GridClientIT {
         assertThat(sync.increment("n", 0)).isEqualTo(3);
         assertThatThrownBy(() -> sync.increment("many-1", 1)).isInstanceOfSatisfying(GridException.class,
             e -> assertThat(e.code()).isEqualTo(GridErrorCode.WRONG_TYPE));
+
+        client.setAll(Map.of("all-1", "a".getBytes(StandardCharsets.UTF_8), "all-2", "b".getBytes(StandardCharsets.UTF_8)),
+            Duration.ZERO).join();
+        assertThat(sync.get("all-1")).contains("a");
+        assertThat(sync.get("all-2")).contains("b");
+
+        // Every completion passes through the caller's executor when one is given.
+        ExecutorService callbacks = Executors.newSingleThreadExecutor();
+        AtomicInteger handedOver = new AtomicInteger();
+        try (GridClient ownThreads = GridClient.builder().seeds(cluster.grpcAddresses())
+                .callbackExecutor(r -> {
+                    handedOver.incrementAndGet();
+                    callbacks.execute(r);
+                }).build()) {
+            assertThat(ownThreads.get("all-1").join()).contains("a");
+            ownThreads.set("all-3", "c").join();
+            assertThatThrownBy(() -> ownThreads.increment("all-1", 1).join()).hasCauseInstanceOf(GridException.class);
+            assertThat(handedOver.get()).isEqualTo(3);
+        } finally {
+            callbacks.shutdownNow();
+        }
     }
 
     @Test

@@ -1,11 +1,16 @@
 package io.shardgrid.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.util.JsonFormat;
 import io.shardgrid.client.cli.GridCli;
+import io.shardgrid.common.error.GridErrorCode;
+import io.shardgrid.common.error.GridException;
 import io.shardgrid.common.routing.PartitionAssignment;
 import io.shardgrid.common.routing.PartitionMap;
+import io.shardgrid.proto.v1.ClusterStatusResponse;
 import io.shardgrid.server.cluster.InJvmGridCluster;
 import io.shardgrid.server.config.PlacementSettings;
 import java.io.PrintWriter;
@@ -69,6 +74,16 @@ class PlacementIT {
 
         await().atMost(Duration.ofSeconds(60)).until(() -> admin("status").contains("operators in flight: 0"));
         assertThat(admin("status")).containsPattern("n4\\s+up");
+        // Status counts leaders from what the replicas report, not from the map's hints.
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            ClusterStatusResponse.Builder status = ClusterStatusResponse.newBuilder();
+            JsonFormat.parser().merge(admin("status", "--json"), status);
+            Map<String, Integer> reported = new TreeMap<>();
+            status.getNodesList().forEach(n -> reported.put(n.getAddress().getNodeId(), n.getLeaderCount()));
+            assertThat(reported.values().stream().mapToInt(Integer::intValue).sum() + status.getLeaderlessPartitions())
+                .as("leaders %s + leaderless %d", reported, status.getLeaderlessPartitions()).isEqualTo(PARTITIONS);
+            assertThat(reported).isEqualTo(leadersPerNode());
+        });
         await().atMost(Duration.ofSeconds(60)).until(() -> admin("rebalance", "--dry-run").contains("planned 0 operators"));
 
         String drained = admin("drain", "n4");
@@ -168,6 +183,35 @@ class PlacementIT {
         assertThat(load.acknowledgedWrites()).isGreaterThan(100);
         assertThat(load.missingAcknowledgedWrites()).as("acknowledged writes not readable").isEmpty();
         assertEveryKeyReadable();
+    }
+
+    @Test
+    void theAdminClientFindsTheMetaLeaderAndReportsTheNodesOwnErrorCodes() {
+        try (GridAdminClient admin = GridAdminClient.builder().seeds(cluster.grpcAddresses()).token("test-token")
+                .timeout(Duration.ofSeconds(10)).build()) {
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                ClusterStatusResponse status = admin.status();
+                assertThat(status.getMetaLeaderNodeId()).isNotEmpty();
+                assertThat(status.getNodesCount()).isEqualTo(3);
+                assertThat(status.getPartitionCount()).isEqualTo(PARTITIONS);
+                assertThat(admin.partitions("").getPartitionsList()).hasSize(PARTITIONS)
+                    .allSatisfy(p -> assertThat(p.getLeaderNodeId()).isNotEmpty());
+            });
+            assertThat(admin.rebalance(true).getOperatorsList()).isNotNull();
+            assertThatThrownBy(() -> admin.move(PARTITIONS + 7, "n1", "n2"))
+                .isInstanceOfSatisfying(GridException.class,
+                    e -> assertThat(e.code()).isEqualTo(GridErrorCode.UNKNOWN_PARTITION));
+        }
+        try (GridAdminClient wrongToken = GridAdminClient.builder().seeds(cluster.grpcAddresses()).token("wrong")
+                .build()) {
+            assertThatThrownBy(wrongToken::status).isInstanceOfSatisfying(GridException.class,
+                e -> assertThat(e.code()).isEqualTo(GridErrorCode.UNAUTHENTICATED));
+        }
+        try (GridAdminClient nobody = GridAdminClient.builder().seeds("127.0.0.1:1").token("test-token")
+                .timeout(Duration.ofSeconds(2)).build()) {
+            assertThatThrownBy(nobody::nodes).isInstanceOfSatisfying(GridException.class,
+                e -> assertThat(e.code()).isEqualTo(GridErrorCode.UNAVAILABLE));
+        }
     }
 
     /** Lets the load run a few seconds in the current layout. */

@@ -12,12 +12,14 @@ import io.shardgrid.server.memory.Evictor;
 import io.shardgrid.server.memory.ExpirySweeper;
 import io.shardgrid.server.store.MemoryBudget;
 import io.shardgrid.server.store.OffHeapPartitionStore;
-import io.shardgrid.server.transport.AdminTokenInterceptor;
+import io.shardgrid.server.store.OverBudget;
 import io.shardgrid.server.transport.GridMetrics;
 import io.shardgrid.server.transport.GrpcApi;
 import io.shardgrid.server.transport.HttpApi;
 import io.shardgrid.server.transport.JoinClient;
 import io.shardgrid.server.transport.PeerLeaderHints;
+import io.shardgrid.server.transport.TlsContexts;
+import io.shardgrid.server.transport.TokenInterceptor;
 import java.io.IOException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -41,6 +43,8 @@ public final class GridNode implements AutoCloseable {
     private final Membership membership;
     private final ExecutorService adminExecutor;
     private final PeerLeaderHints leaderHints;
+    /** This node's TLS material (or plaintext builders when TLS is off), shared by every transport. */
+    private final TlsContexts tls;
     private final PlacementDriver placement;
     /** One thread for memory upkeep (expiry, eviction) of the partitions this node leads. */
     private final ScheduledExecutorService housekeeping;
@@ -66,9 +70,12 @@ public final class GridNode implements AutoCloseable {
         this.config = config;
         this.clock = clock;
         this.budget = new MemoryBudget(config.memoryBytes());
-        this.raft = new RatisNode(config, p -> new OffHeapPartitionStore(p, budget), clock);
+        this.tls = new TlsContexts(config.tls());
+        // Replicas apply every entry their leader admitted, past the budget if need be (docs/MEMORY.md).
+        this.raft = new RatisNode(config, p -> new OffHeapPartitionStore(p, budget, OverBudget.OVERSHOOT),
+            clock);
         this.membership = new Membership(raft);
-        this.leaderHints = new PeerLeaderHints(config.nodeId(), raft::localLeader);
+        this.leaderHints = new PeerLeaderHints(config.nodeId(), raft::localLeader, tls, config.clientToken());
         this.placement = new PlacementDriver(raft, membership, config.placement(), config.nodeId(), leaderHints);
         this.adminExecutor = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, config.nodeId() + "-admin");
@@ -100,15 +107,16 @@ public final class GridNode implements AutoCloseable {
         GridMetrics metrics = new GridMetrics(raft, budget);
         GridService service = new GridService(raft, raft::partitioner, config.limits(), clock,
             raft::mapEpoch, evictor == null ? MemoryPressure.NONE : evictor);
-        AdminTokenInterceptor adminToken = new AdminTokenInterceptor(config.adminToken());
-        grpc = new GrpcApi(config, service, raft, membership, placement, metrics, adminToken, adminExecutor).start();
-        http = new HttpApi(config, service, raft, membership, metrics, adminToken, readiness);
+        TokenInterceptor adminToken = TokenInterceptor.forAdmin(config.adminToken());
+        TokenInterceptor clientToken = TokenInterceptor.forClients(config.clientToken());
+        grpc = new GrpcApi(config, service, raft, membership, placement, metrics, adminToken, clientToken, adminExecutor, tls).start();
+        http = new HttpApi(config, service, raft, membership, metrics, adminToken, clientToken, readiness, tls);
         http.start();
         LOG.info("{}: gRPC API on {}", config.nodeId(), config.grpcAddress());
         if (config.bootstrap()) {
             membership.bootstrap(config.partitions(), config.replication());
         } else if (!config.join().isEmpty() && !raft.hasGroups()) {
-            new JoinClient(config).join(config.join());
+            new JoinClient(config, tls).join(config.join());
         }
         membershipSettled = true;
         placement.start();

@@ -6,8 +6,10 @@ import io.shardgrid.server.config.Durability;
 import io.shardgrid.server.config.Eviction;
 import io.shardgrid.server.config.PlacementSettings;
 import io.shardgrid.server.config.ServerConfig;
+import io.shardgrid.server.config.TlsSettings;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -87,13 +89,33 @@ public final class ServerCommand implements Callable<Integer> {
         description = "Replica moves at once in the cluster (default: ${DEFAULT-VALUE}).")
     int maxMoves;
 
+    @Option(names = "--tls-cert", description = "This node's certificate (PEM): turns TLS on for gRPC, HTTP and raft.")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", description = "The certificate's private key (PEM).")
+    Path tlsKey;
+
+    @Option(names = "--tls-ca", description = "CA (PEM) that signed the nodes' and clients' certificates.")
+    Path tlsCa;
+
+    @Option(names = "--tls-client-auth", defaultValue = "none",
+        description = "none, optional or require: whether gRPC and HTTP callers must show a certificate from --tls-ca "
+            + "(raft peers always must) (default: ${DEFAULT-VALUE}).")
+    String tlsClientAuth;
+
+    @Option(names = "--client-token", defaultValue = "${env:SHARDGRID_CLIENT_TOKEN}",
+        description = "Shared secret every data and routing call must carry (env SHARDGRID_CLIENT_TOKEN); "
+            + "unset = open.")
+    String clientToken;
+
     ServerConfig toConfig() {
         ServerConfig d = ServerConfig.defaults();
         return new ServerConfig(nodeId, httpAddr, grpcAddr != null ? grpcAddr : ServerConfig.grpcBesideHttp(httpAddr), raftAddr, dataDir, bootstrap, join, partitions, replication,
             parseBytes(memory), Eviction.parse(eviction), durability, new Limits(maxKeyBytes, maxValueBytes), d.maxBatchOps(),
             d.maxBatchBytes(), d.maxQueuedWrites(), d.requestTimeout(), adminToken, d.snapshotEveryEntries(),
             d.logSegmentBytes(), new PlacementSettings(zone, duration(downAfter, "--down-after"),
-                duration(placementInterval, "--placement-interval"), maxMovesPerNode, maxMoves));
+                duration(placementInterval, "--placement-interval"), maxMovesPerNode, maxMoves),
+            new TlsSettings(tlsCert, tlsKey, tlsCa, TlsSettings.ClientAuth.parse(tlsClientAuth)), clientToken);
     }
 
     private static Duration duration(String text, String flag) {
@@ -105,7 +127,7 @@ public final class ServerCommand implements Callable<Integer> {
     }
 
     static long parseBytes(String text) {
-        String t = text.trim().toLowerCase();
+        String t = text.trim().toLowerCase(Locale.ROOT);
         long unit = 1;
         char last = t.isEmpty() ? ' ' : t.charAt(t.length() - 1);
         if (last == 'k' || last == 'm' || last == 'g') {

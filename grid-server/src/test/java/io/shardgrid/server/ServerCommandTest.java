@@ -7,8 +7,11 @@ import io.shardgrid.server.config.Durability;
 import io.shardgrid.server.config.Eviction;
 import io.shardgrid.server.core.ports.EvictionPolicy;
 import io.shardgrid.server.config.ServerConfig;
+import io.shardgrid.server.config.TlsSettings;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 class ServerCommandTest {
@@ -58,5 +61,22 @@ class ServerCommandTest {
         assertThatThrownBy(() -> parse("--node-id", "bad id")).hasMessageContaining("node id 'bad id'");
         assertThatThrownBy(() -> parse("--eviction", "random")).hasMessage(
             "eviction 'random' must be one of none, lru, lfu, volatile-ttl");
+    }
+
+    @Test
+    void tlsNeedsItsThreeFilesAndClientAuthNeedsTls(@TempDir Path dir) throws Exception {
+        Path cert = Files.writeString(dir.resolve("node.pem"), "x");
+        Path key = Files.writeString(dir.resolve("node-key.pem"), "x");
+        assertThat(parse().tls().enabled()).isFalse();
+        assertThatThrownBy(() -> parse("--tls-cert", cert.toString(), "--tls-key", key.toString()))
+            .hasMessageContaining("--tls-cert, --tls-key and --tls-ca together");
+        assertThatThrownBy(() -> parse("--tls-cert", cert.toString(), "--tls-key", key.toString(),
+            "--tls-ca", dir.resolve("missing.pem").toString())).hasMessageContaining("missing.pem does not exist");
+        assertThatThrownBy(() -> parse("--tls-client-auth", "require")).hasMessageContaining("needs TLS");
+        assertThatThrownBy(() -> parse("--tls-client-auth", "maybe")).hasMessageContaining("none, optional or require");
+        ServerConfig tls = parse("--tls-cert", cert.toString(), "--tls-key", key.toString(), "--tls-ca",
+            cert.toString(), "--tls-client-auth", "optional");
+        assertThat(tls.tls().clientAuth()).isEqualTo(TlsSettings.ClientAuth.OPTIONAL);
+        assertThat(tls.tls().httpScheme()).isEqualTo("https");
     }
 }

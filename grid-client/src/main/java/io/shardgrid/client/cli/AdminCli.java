@@ -3,38 +3,24 @@ package io.shardgrid.client.cli;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.util.JsonFormat;
-import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
-import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.MetadataUtils;
-import io.shardgrid.common.error.GridErrorCode;
-import io.shardgrid.common.error.GridException;
-import io.shardgrid.proto.v1.ClusterStatusRequest;
+import io.shardgrid.client.GridAdminClient;
 import io.shardgrid.proto.v1.ClusterStatusResponse;
-import io.shardgrid.proto.v1.DrainRequest;
-import io.shardgrid.proto.v1.GridAdminGrpc;
-import io.shardgrid.proto.v1.ListNodesRequest;
 import io.shardgrid.proto.v1.ListNodesResponse;
-import io.shardgrid.proto.v1.ListPartitionsRequest;
 import io.shardgrid.proto.v1.ListPartitionsResponse;
-import io.shardgrid.proto.v1.MoveReplicaRequest;
 import io.shardgrid.proto.v1.NodeInfo;
 import io.shardgrid.proto.v1.Operator;
 import io.shardgrid.proto.v1.OperatorResponse;
 import io.shardgrid.proto.v1.PartitionInfo;
-import io.shardgrid.proto.v1.RebalanceRequest;
 import io.shardgrid.proto.v1.RebalanceResponse;
-import io.shardgrid.proto.v1.RemoveNodeRequest;
-import io.shardgrid.proto.v1.TransferLeaderRequest;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -85,62 +71,13 @@ final class AdminCli {
         }
     }
 
-    /** Calls the meta leader (found through the first seed that answers) with the admin token. */
-    <T> T call(Function<GridAdminGrpc.GridAdminBlockingStub, T> rpc) {
-        long timeoutMs = GridCli.parseMs(parent.timeout);
-        StatusRuntimeException last = null;
-        for (String seed : parent.seeds) {
-            ManagedChannel channel = channel(seed);
-            try {
-                ClusterStatusResponse status = stub(channel, timeoutMs).clusterStatus(
-                    ClusterStatusRequest.getDefaultInstance());
-                String leaderAddress = status.getNodesList().stream()
-                    .filter(n -> n.getAddress().getNodeId().equals(status.getMetaLeaderNodeId()))
-                    .map(n -> n.getAddress().getGrpcAddress()).findFirst().orElse(seed);
-                if (leaderAddress.equals(seed) || leaderAddress.isEmpty()) {
-                    return rpc.apply(stub(channel, timeoutMs));
-                }
-                ManagedChannel leader = channel(leaderAddress);
-                try {
-                    return rpc.apply(stub(leader, timeoutMs));
-                } finally {
-                    leader.shutdownNow();
-                }
-            } catch (StatusRuntimeException e) {
-                last = e;
-                if (e.getStatus().getCode() != io.grpc.Status.Code.UNAVAILABLE) {
-                    throw toGrid(e);
-                }
-            } finally {
-                channel.shutdownNow();
-            }
+    /** Runs {@code call} with an admin client for the seeds, timeout and token given on the command line. */
+    <T> T call(Function<GridAdminClient, T> call) {
+        try (GridAdminClient client = GridAdminClient.builder().seeds(parent.seeds).token(token())
+                .timeout(Duration.ofMillis(GridCli.parseMs(parent.timeout))).tls(parent.tlsCa)
+                .mtls(parent.tlsCert, parent.tlsKey).build()) {
+            return call.apply(client);
         }
-        throw last == null ? new GridException(GridErrorCode.UNAVAILABLE, "no seeds") : toGrid(last);
-    }
-
-    private static GridException toGrid(StatusRuntimeException e) {
-        GridErrorCode code = switch (e.getStatus().getCode()) {
-            case UNAUTHENTICATED -> GridErrorCode.UNAUTHENTICATED;
-            case INVALID_ARGUMENT -> GridErrorCode.INVALID_ARGUMENT;
-            case FAILED_PRECONDITION -> GridErrorCode.CONDITION_FAILED;
-            case RESOURCE_EXHAUSTED -> GridErrorCode.RESOURCE_EXHAUSTED;
-            case DEADLINE_EXCEEDED -> GridErrorCode.DEADLINE_EXCEEDED;
-            case UNAVAILABLE -> GridErrorCode.UNAVAILABLE;
-            default -> GridErrorCode.INTERNAL;
-        };
-        String description = e.getStatus().getDescription();
-        return new GridException(code, description == null ? e.getStatus().getCode().toString() : description);
-    }
-
-    private static ManagedChannel channel(String address) {
-        return NettyChannelBuilder.forTarget(address).usePlaintext().build();
-    }
-
-    private GridAdminGrpc.GridAdminBlockingStub stub(ManagedChannel channel, long timeoutMs) {
-        Metadata headers = new Metadata();
-        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token());
-        return GridAdminGrpc.newBlockingStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
-            .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS);
     }
 
     /** Prints {@code message} as JSON when asked to; returns whether it did. */
@@ -183,8 +120,8 @@ final class AdminCli {
         out().printf("%-9s %-16s %-12s %-12s %-9s %12s%n", "PARTITION", "OPERATOR", "FROM", "TO", "STATE", "BYTES");
         for (Operator op : ops) {
             out().printf("%-9d %-16s %-12s %-12s %-9s %12d%n", op.getPartitionId(),
-                op.getKind().name().toLowerCase().replace('_', '-'), dash(op.getFromNodeId()), dash(op.getToNodeId()),
-                op.getState().name().toLowerCase(), op.getBytesToCopy());
+                op.getKind().name().toLowerCase(Locale.ROOT).replace('_', '-'), dash(op.getFromNodeId()), dash(op.getToNodeId()),
+                op.getState().name().toLowerCase(Locale.ROOT), op.getBytesToCopy());
         }
     }
 
@@ -199,13 +136,16 @@ final class AdminCli {
 
         @Override
         public Integer call() {
-            ClusterStatusResponse s = admin.call(stub -> stub.clusterStatus(ClusterStatusRequest.getDefaultInstance()));
+            ClusterStatusResponse s = admin.call(GridAdminClient::status);
             if (admin.printedJson(s)) {
                 return 0;
             }
             admin.out().printf("map epoch %d, %d partitions, replication %d, meta leader %s%n%n", s.getMapEpoch(),
                 s.getPartitionCount(), s.getReplicationFactor(), dash(s.getMetaLeaderNodeId()));
             admin.printNodes(s.getNodesList());
+            if (s.getLeaderlessPartitions() > 0) {
+                admin.out().printf("%npartitions without a leader (election running): %d%n", s.getLeaderlessPartitions());
+            }
             admin.out().printf("%noperators in flight: %d%n", s.getOperatorsInFlightCount());
             if (s.getOperatorsInFlightCount() > 0) {
                 admin.printOperators(s.getOperatorsInFlightList());
@@ -221,7 +161,7 @@ final class AdminCli {
 
         @Override
         public Integer call() {
-            ListNodesResponse r = admin.call(stub -> stub.listNodes(ListNodesRequest.getDefaultInstance()));
+            ListNodesResponse r = admin.call(GridAdminClient::nodes);
             if (!admin.printedJson(r)) {
                 admin.printNodes(r.getNodesList());
             }
@@ -239,8 +179,7 @@ final class AdminCli {
 
         @Override
         public Integer call() {
-            ListPartitionsResponse r = admin.call(stub -> stub.listPartitions(
-                ListPartitionsRequest.newBuilder().setNodeId(node).build()));
+            ListPartitionsResponse r = admin.call(c -> c.partitions(node));
             if (admin.printedJson(r)) {
                 return 0;
             }
@@ -266,7 +205,7 @@ final class AdminCli {
 
         @Override
         public Integer call() {
-            RebalanceResponse r = admin.call(stub -> stub.rebalance(RebalanceRequest.newBuilder().setDryRun(dryRun).build()));
+            RebalanceResponse r = admin.call(c -> c.rebalance(dryRun));
             if (admin.printedJson(r)) {
                 return 0;
             }
@@ -293,8 +232,7 @@ final class AdminCli {
 
         @Override
         public Integer call() {
-            OperatorResponse r = admin.call(stub -> stub.moveReplica(MoveReplicaRequest.newBuilder()
-                .setPartitionId(partition).setFromNodeId(from).setToNodeId(to).build()));
+            OperatorResponse r = admin.call(c -> c.move(partition, from, to));
             if (!admin.printedJson(r)) {
                 admin.printOperators(r.getOperatorsList());
             }
@@ -315,8 +253,7 @@ final class AdminCli {
 
         @Override
         public Integer call() {
-            OperatorResponse r = admin.call(stub -> stub.transferLeader(TransferLeaderRequest.newBuilder()
-                .setPartitionId(partition).setToNodeId(to).build()));
+            OperatorResponse r = admin.call(c -> c.transferLeader(partition, to));
             if (!admin.printedJson(r)) {
                 admin.printOperators(r.getOperatorsList());
             }
@@ -334,7 +271,7 @@ final class AdminCli {
 
         @Override
         public Integer call() {
-            OperatorResponse r = admin.call(stub -> stub.drain(DrainRequest.newBuilder().setNodeId(node).build()));
+            OperatorResponse r = admin.call(c -> c.drain(node));
             if (!admin.printedJson(r)) {
                 admin.out().printf("%s is draining; planned:%n", node);
                 admin.printOperators(r.getOperatorsList());
@@ -353,8 +290,11 @@ final class AdminCli {
 
         @Override
         public Integer call() {
-            OperatorResponse r = admin.call(stub -> stub.removeNode(RemoveNodeRequest.newBuilder().setNodeId(node).build()));
-            if (!admin.printedJson(r)) {
+            admin.call(c -> {
+                c.remove(node);
+                return null;
+            });
+            if (!admin.printedJson(OperatorResponse.getDefaultInstance())) {
                 admin.out().printf("%s removed%n", node);
             }
             return 0;

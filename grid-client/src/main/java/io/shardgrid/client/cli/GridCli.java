@@ -9,6 +9,7 @@ import io.shardgrid.common.routing.PartitionAssignment;
 import io.shardgrid.common.routing.PartitionMap;
 import io.shardgrid.common.time.DurationText;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -43,6 +44,21 @@ public final class GridCli {
         description = "Deadline per call, e.g. 5s, 500ms (default: 5s).")
     String timeout = "5s";
 
+    @Option(names = "--tls-ca", scope = CommandLine.ScopeType.INHERIT,
+        description = "CA (PEM) of nodes that run TLS; talks TLS to them.")
+    Path tlsCa;
+
+    @Option(names = "--tls-cert", scope = CommandLine.ScopeType.INHERIT,
+        description = "Client certificate (PEM) for nodes that require one.")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", scope = CommandLine.ScopeType.INHERIT, description = "The client certificate's key (PEM).")
+    Path tlsKey;
+
+    @Option(names = "--client-token", scope = CommandLine.ScopeType.INHERIT, defaultValue = "${env:SHARDGRID_CLIENT_TOKEN}",
+        description = "The cluster's client token, if its nodes have one (env SHARDGRID_CLIENT_TOKEN).")
+    String clientToken;
+
     @Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -70,7 +86,8 @@ public final class GridCli {
     }
 
     GridClient connect() {
-        return GridClient.builder().seeds(seeds).timeout(Duration.ofMillis(parseMs(timeout))).build();
+        return GridClient.builder().seeds(seeds).timeout(Duration.ofMillis(parseMs(timeout))).tls(tlsCa)
+            .mtls(tlsCert, tlsKey).clientToken(clientToken).build();
     }
 
     static long parseMs(String text) {

@@ -1,7 +1,10 @@
 package io.shardgrid.client.routing;
 
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -15,16 +18,36 @@ public final class Channels implements AutoCloseable {
     static final long KEEPALIVE_SECONDS = 10;
 
     private final Map<String, ManagedChannel> byAddress = new ConcurrentHashMap<>();
+    /** Null = plaintext. */
+    private final SslContext ssl;
+    /** Sent with every call: the cluster's client token, if it has one. */
+    private final Metadata credentials = new Metadata();
+
+    public Channels(ClientTls tls) {
+        this(tls, "");
+    }
+
+    /** @param clientToken the nodes' {@code --client-token}; empty = none */
+    public Channels(ClientTls tls, String clientToken) {
+        this.ssl = tls.enabled() ? tls.sslContext() : null;
+        if (!clientToken.isEmpty()) {
+            credentials.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + clientToken);
+        }
+    }
 
     public ManagedChannel get(String address) {
-        return byAddress.computeIfAbsent(address, a -> NettyChannelBuilder.forTarget(a)
-            .usePlaintext()
+        return byAddress.computeIfAbsent(address, a -> secured(NettyChannelBuilder.forTarget(a))
             .directExecutor()
             .maxInboundMessageSize(32 * 1024 * 1024)
             .keepAliveTime(KEEPALIVE_SECONDS, TimeUnit.SECONDS)
             .keepAliveTimeout(5, TimeUnit.SECONDS)
             .keepAliveWithoutCalls(true)
+            .intercept(MetadataUtils.newAttachHeadersInterceptor(credentials))
             .build());
+    }
+
+    private NettyChannelBuilder secured(NettyChannelBuilder builder) {
+        return ssl == null ? builder.usePlaintext() : builder.sslContext(ssl);
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.shardgrid.client.routing;
 
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.shardgrid.common.error.GridErrorCode;
 import io.shardgrid.common.error.GridException;
@@ -121,6 +123,13 @@ public final class RouteTable implements AutoCloseable {
 
                 @Override
                 public void onError(Throwable t) {
+                    if (t instanceof StatusRuntimeException refused
+                            && refused.getStatus().getCode() == Status.Code.UNAUTHENTICATED) {
+                        // Every node has the same client token: asking the others cannot help.
+                        result.completeExceptionally(new GridException(GridErrorCode.UNAUTHENTICATED, address
+                            + " refused this client: " + refused.getStatus().getDescription()));
+                        return;
+                    }
                     if (attempt + 1 >= addresses.size() * 2 || closed) {
                         result.completeExceptionally(new GridException(GridErrorCode.UNAVAILABLE,
                             "no node answered with a partition map (tried " + addresses + "): " + t.getMessage()));

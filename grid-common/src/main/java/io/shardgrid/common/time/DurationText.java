@@ -1,5 +1,6 @@
 package io.shardgrid.common.time;
 
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -11,7 +12,7 @@ public final class DurationText {
     }
 
     public static long parseMs(String text, TimeUnit bareUnit) {
-        String t = text.trim().toLowerCase();
+        String t = text.trim().toLowerCase(Locale.ROOT);
         long multiplierMs;
         String digits;
         if (t.endsWith("ms")) {

@@ -31,6 +31,8 @@ import java.util.Objects;
  * @param snapshotEveryEntries each partition snapshots its store after this many log entries
  * @param logSegmentBytes   raft log segment size; the log is purged behind snapshots a whole segment at a time
  * @param placement         zone, liveness and move limits of the placement driver
+ * @param tls               TLS on every port, or {@link TlsSettings#OFF}
+ * @param clientToken       shared secret data and routing calls must carry; empty = open (like Redis without requirepass)
  */
 public record ServerConfig(
         String nodeId,
@@ -53,7 +55,9 @@ public record ServerConfig(
         String adminToken,
         long snapshotEveryEntries,
         long logSegmentBytes,
-        PlacementSettings placement) {
+        PlacementSettings placement,
+        TlsSettings tls,
+        String clientToken) {
 
     public static final String DEFAULT_NODE_ID = "node1";
     public static final String DEFAULT_HTTP_ADDRESS = "127.0.0.1:8080";
@@ -113,6 +117,8 @@ public record ServerConfig(
             throw new IllegalArgumentException("log segment " + logSegmentBytes + " bytes must be at least 4096");
         }
         placement = placement == null ? PlacementSettings.DEFAULTS : placement;
+        tls = tls == null ? TlsSettings.OFF : tls;
+        clientToken = clientToken == null ? "" : clientToken;
     }
 
     public static ServerConfig defaults() {
@@ -120,48 +126,60 @@ public record ServerConfig(
             Path.of(DEFAULT_DATA_DIR), false, "", DEFAULT_PARTITIONS, DEFAULT_REPLICATION, DEFAULT_MEMORY_BYTES,
             Eviction.NONE, Durability.SYNC, Limits.DEFAULT, DEFAULT_MAX_BATCH_OPS, DEFAULT_MAX_BATCH_BYTES,
             DEFAULT_MAX_QUEUED_WRITES, DEFAULT_REQUEST_TIMEOUT, "", DEFAULT_SNAPSHOT_EVERY_ENTRIES,
-            DEFAULT_LOG_SEGMENT_BYTES, PlacementSettings.DEFAULTS);
+            DEFAULT_LOG_SEGMENT_BYTES, PlacementSettings.DEFAULTS, TlsSettings.OFF, "");
     }
 
     public ServerConfig withNode(String nodeId, String httpAddress, String grpcAddress, String raftAddress,
                                  Path dataDir) {
         return new ServerConfig(nodeId, httpAddress, grpcAddress, raftAddress, dataDir, bootstrap, join, partitions,
             replication, memoryBytes, eviction, durability, limits, maxBatchOps, maxBatchBytes, maxQueuedWrites, requestTimeout,
-            adminToken, snapshotEveryEntries, logSegmentBytes, placement);
+            adminToken, snapshotEveryEntries, logSegmentBytes, placement, tls, clientToken);
     }
 
     public ServerConfig withMembership(boolean bootstrap, String join) {
         return new ServerConfig(nodeId, httpAddress, grpcAddress, raftAddress, dataDir, bootstrap, join, partitions,
             replication, memoryBytes, eviction, durability, limits, maxBatchOps, maxBatchBytes, maxQueuedWrites, requestTimeout,
-            adminToken, snapshotEveryEntries, logSegmentBytes, placement);
+            adminToken, snapshotEveryEntries, logSegmentBytes, placement, tls, clientToken);
     }
 
     public ServerConfig withCluster(int partitions, int replication, long snapshotEveryEntries, long logSegmentBytes,
                                     String adminToken) {
         return new ServerConfig(nodeId, httpAddress, grpcAddress, raftAddress, dataDir, bootstrap, join, partitions,
             replication, memoryBytes, eviction, durability, limits, maxBatchOps, maxBatchBytes, maxQueuedWrites, requestTimeout,
-            adminToken, snapshotEveryEntries, logSegmentBytes, placement);
+            adminToken, snapshotEveryEntries, logSegmentBytes, placement, tls, clientToken);
     }
 
     public ServerConfig withDurability(Durability newDurability) {
         return new ServerConfig(nodeId, httpAddress, grpcAddress, raftAddress, dataDir, bootstrap, join, partitions,
             replication, memoryBytes, eviction, newDurability, limits, maxBatchOps, maxBatchBytes, maxQueuedWrites,
-            requestTimeout, adminToken, snapshotEveryEntries, logSegmentBytes, placement);
+            requestTimeout, adminToken, snapshotEveryEntries, logSegmentBytes, placement, tls, clientToken);
     }
 
     public ServerConfig withPlacement(PlacementSettings newPlacement) {
         return new ServerConfig(nodeId, httpAddress, grpcAddress, raftAddress, dataDir, bootstrap, join, partitions,
             replication, memoryBytes, eviction, durability, limits, maxBatchOps, maxBatchBytes, maxQueuedWrites,
-            requestTimeout, adminToken, snapshotEveryEntries, logSegmentBytes, newPlacement);
+            requestTimeout, adminToken, snapshotEveryEntries, logSegmentBytes, newPlacement, tls, clientToken);
     }
 
     public ServerConfig withMemory(long newMemoryBytes, Eviction newEviction) {
         return new ServerConfig(nodeId, httpAddress, grpcAddress, raftAddress, dataDir, bootstrap, join, partitions,
             replication, newMemoryBytes, newEviction, durability, limits, maxBatchOps, maxBatchBytes, maxQueuedWrites,
-            requestTimeout, adminToken, snapshotEveryEntries, logSegmentBytes, placement);
+            requestTimeout, adminToken, snapshotEveryEntries, logSegmentBytes, placement, tls, clientToken);
     }
 
-    /** Every field but the admin token, which is a secret and must not reach a log line. */
+    public ServerConfig withTls(TlsSettings newTls) {
+        return new ServerConfig(nodeId, httpAddress, grpcAddress, raftAddress, dataDir, bootstrap, join, partitions,
+            replication, memoryBytes, eviction, durability, limits, maxBatchOps, maxBatchBytes, maxQueuedWrites,
+            requestTimeout, adminToken, snapshotEveryEntries, logSegmentBytes, placement, newTls, clientToken);
+    }
+
+    public ServerConfig withClientToken(String newClientToken) {
+        return new ServerConfig(nodeId, httpAddress, grpcAddress, raftAddress, dataDir, bootstrap, join, partitions,
+            replication, memoryBytes, eviction, durability, limits, maxBatchOps, maxBatchBytes, maxQueuedWrites,
+            requestTimeout, adminToken, snapshotEveryEntries, logSegmentBytes, placement, tls, newClientToken);
+    }
+
+    /** Every field but the tokens, which are secrets and must not reach a log line. */
     @Override
     public String toString() {
         return "ServerConfig[nodeId=" + nodeId + ", httpAddress=" + httpAddress + ", grpcAddress=" + grpcAddress
@@ -172,7 +190,8 @@ public record ServerConfig(
             + ", maxBatchBytes=" + maxBatchBytes + ", maxQueuedWrites=" + maxQueuedWrites
             + ", requestTimeout=" + requestTimeout + ", adminToken=" + (adminToken.isEmpty() ? "(none)" : "(set)")
             + ", snapshotEveryEntries=" + snapshotEveryEntries + ", logSegmentBytes=" + logSegmentBytes
-            + ", placement=" + placement + "]";
+            + ", placement=" + placement + ", tls=" + tls
+            + ", clientToken=" + (clientToken.isEmpty() ? "(none)" : "(set)") + "]";
     }
 
     public NodeDescriptor descriptor() {

@@ -493,7 +493,7 @@ public final class Membership {
 
     /** For questions whose answer is only useful now: one attempt, no retries. */
     private RaftClient oneShotClient(RaftGroupId groupId, RaftPeer peer) {
-        return RaftClient.newBuilder().setProperties(clientProperties)
+        return RaftClient.newBuilder().setProperties(clientProperties).setParameters(node.raftParameters())
             .setRaftGroup(RaftGroup.valueOf(groupId, List.of(peer)))
             .setRetryPolicy(RetryPolicies.noRetry()).build();
     }
@@ -501,6 +501,7 @@ public final class Membership {
     RaftClient client(RaftGroupId groupId, List<RaftPeer> peers) {
         return RaftClient.newBuilder()
             .setProperties(clientProperties)
+            .setParameters(node.raftParameters())
             .setRaftGroup(RaftGroup.valueOf(groupId, peers))
             .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(50,
                 TimeDuration.valueOf(200, TimeUnit.MILLISECONDS)))

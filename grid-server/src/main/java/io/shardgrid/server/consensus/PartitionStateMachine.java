@@ -3,6 +3,7 @@ package io.shardgrid.server.consensus;
 import io.shardgrid.server.consensus.codec.LogEntryApplier;
 import io.shardgrid.server.consensus.codec.LogEntryFlyweight;
 import io.shardgrid.server.consensus.codec.LogOpFlyweight;
+import io.shardgrid.server.consensus.codec.MalformedLogEntryException;
 import io.shardgrid.server.core.ports.KeyChangeListener;
 import io.shardgrid.server.core.ports.PartitionStore;
 import java.io.BufferedInputStream;
@@ -11,16 +12,21 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import org.agrona.ExpandableArrayBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupMemberId;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One partition's replica: applies each committed batch entry to the off-heap store with the
@@ -42,6 +48,12 @@ final class PartitionStateMachine extends SnapshottingStateMachine {
     /** Our header before the store's snapshot: "SGPC", a version, the apply clock. */
     private static final int SNAPSHOT_MAGIC = 0x4350_4753;
     private static final int SNAPSHOT_VERSION = 1;
+
+    private static final Logger LOG = LoggerFactory.getLogger(PartitionStateMachine.class);
+    /** Checks entries on the threads that submit them (Ratis calls startTransaction there). */
+    private static final ThreadLocal<EntryCheck> ENTRY_CHECKS = ThreadLocal.withInitial(EntryCheck::new);
+    /** The leader's answer to a skipped entry: no op results (the batcher fails its writes). */
+    private static final ByteString NO_RESULTS = ByteString.copyFrom(new byte[BatchResults.HEADER]);
 
     private final int partitionId;
     private final PartitionStore store;
@@ -74,6 +86,24 @@ final class PartitionStateMachine extends SnapshottingStateMachine {
         return store;
     }
 
+    /**
+     * On the leader, before a client's entry is appended to the log: an entry that does not parse is
+     * refused here (the client gets a state machine exception), so no replica ever applies it.
+     */
+    @Override
+    public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
+        TransactionContext trx = super.startTransaction(request);
+        try {
+            ENTRY_CHECKS.get().check(request.getMessage().getContent());
+        } catch (MalformedLogEntryException e) {
+            LOG.warn("p{}: refused a malformed entry from client {}: {}", partitionId, request.getClientId(),
+                e.getMessage());
+            trx.setException(new MalformedLogEntryException("partition " + partitionId
+                + " refused a malformed entry before the log: " + e.getMessage()));
+        }
+        return trx;
+    }
+
     @Override
     public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
         LogEntryProto log = trx.getLogEntry();
@@ -81,8 +111,17 @@ final class PartitionStateMachine extends SnapshottingStateMachine {
         int length = data.size();
         entryBytes.checkLimit(length);
         data.copyTo(entryBytes.byteArray(), 0);
-        entry.wrap(entryBytes, 0, length);
         boolean leader = trx.getServerRole() == RaftPeerRole.LEADER;
+        try {
+            entry.wrap(entryBytes, 0, length);
+        } catch (MalformedLogEntryException e) {
+            // Only a log written before entries were checked on the way in (or a corrupt one) gets
+            // here. Every replica reads the same bytes, so skipping the entry keeps them alike;
+            // throwing would stop this group's apply thread for good.
+            LOG.error("p{}: skipped malformed entry at index {}: {}", partitionId, log.getIndex(), e.getMessage());
+            updateLastAppliedTermIndex(log.getTerm(), log.getIndex());
+            return CompletableFuture.completedFuture(leader ? Message.valueOf(NO_RESULTS) : Message.EMPTY);
+        }
         applyClockMs = Math.max(applyClockMs, entry.leaderTimeMs());
         applier.apply(entry, store, applyClockMs, leader ? results.reset() : LogEntryApplier.IGNORE_RESULTS);
         updateLastAppliedTermIndex(log.getTerm(), log.getIndex());
@@ -194,5 +233,17 @@ final class PartitionStateMachine extends SnapshottingStateMachine {
     protected void resetState() {
         store.clear();
         applyClockMs = 0;
+    }
+
+    /** Parses an entry in place, without copying it, only to see that it is well formed. */
+    private static final class EntryCheck {
+        private final LogEntryFlyweight entry = new LogEntryFlyweight();
+        private final UnsafeBuffer bytes = new UnsafeBuffer(new byte[0]);
+
+        void check(ByteString data) {
+            ByteBuffer view = data.asReadOnlyByteBuffer(); // Agrona reads a read-only heap buffer in place
+            bytes.wrap(view, view.position(), view.remaining());
+            entry.wrap(bytes, 0, bytes.capacity());
+        }
     }
 }

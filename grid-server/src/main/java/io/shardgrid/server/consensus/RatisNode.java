@@ -30,6 +30,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
@@ -64,6 +65,7 @@ public final class RatisNode implements ConsensusGroups, Closeable {
     private static final int SUBMIT_THREADS = 8;
 
     private final ServerConfig config;
+    private final Parameters raftParameters;
     private final IntFunction<PartitionStore> storeFactory;
     private final Clock clock;
     private final RaftServer server;
@@ -86,6 +88,7 @@ public final class RatisNode implements ConsensusGroups, Closeable {
 
     public RatisNode(ServerConfig config, IntFunction<PartitionStore> storeFactory, Clock clock) throws IOException {
         this.config = config;
+        this.raftParameters = RatisTls.parameters(config.tls());
         this.storeFactory = storeFactory;
         this.clock = clock;
         this.configuredPartitioner = new Partitioner(config.partitions());
@@ -106,6 +109,7 @@ public final class RatisNode implements ConsensusGroups, Closeable {
         this.server = RaftServer.newBuilder()
             .setServerId(RaftPeerId.valueOf(config.nodeId()))
             .setProperties(RatisTuning.properties(config, storage))
+            .setParameters(raftParameters)
             .setStateMachineRegistry(this::newStateMachine)
             .setOption(RaftStorage.StartupOption.RECOVER)
             .build();
@@ -117,6 +121,11 @@ public final class RatisNode implements ConsensusGroups, Closeable {
         server.start();
         LOG.info("{}: raft server started on {} with {} groups", config.nodeId(), config.raftAddress(),
             groupCount());
+    }
+
+    /** Ratis parameters of this node's raft transport (its TLS), for the raft clients it makes. */
+    Parameters raftParameters() {
+        return raftParameters;
     }
 
     RaftServer server() {

@@ -27,10 +27,11 @@ import org.agrona.concurrent.UnsafeBuffer;
  * <p>Every failure surfaces as a {@link GridException} (synchronously for bad input, or as the
  * future's cause) so the transports map one error model onto their wire.
  *
- * <p>A write the partition could not fit (FULL) is retried after {@link MemoryPressure} evicted
- * some keys, as long as eviction frees something (at most {@link #MAX_ROOM_ATTEMPTS} times), so
- * under an eviction policy writes do not fail for memory. A FULL write changed nothing on the
- * leader, so running it again is safe.
+ * <p>A write the partition's leader kept out of the log for memory (FULL: admission is decided
+ * there, before the log, see docs/MEMORY.md) is retried after {@link MemoryPressure} evicted some
+ * keys, as long as eviction frees something (at most {@link #MAX_ROOM_ATTEMPTS} times), so under
+ * an eviction policy writes do not fail for memory. A FULL write changed nothing on any replica,
+ * so running it again is safe.
  */
 public final class GridService {
     private static final ThreadLocal<ReadBuffers> READ_BUFFERS = ThreadLocal.withInitial(ReadBuffers::new);

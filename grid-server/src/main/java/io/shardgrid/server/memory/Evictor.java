@@ -27,9 +27,9 @@ import org.slf4j.LoggerFactory;
  * whose <em>headroom</em> (the node budget still unreserved plus the free space inside the
  * partition's own slabs, which its writes reuse first) is below {@link #HEADROOM_SHARE} of its
  * share of the budget (the budget divided by the partitions this node hosts) evicts one batch per
- * pass until it has that headroom again. On demand ({@link #relieve}): a write that came back FULL
- * (a burst outran the passes, or its size class needed a new slab) asks for a batch and is retried
- * once the batch has been applied (see {@code GridService}).
+ * pass until it has that headroom again. On demand ({@link #relieve}): a write the leader kept out
+ * of the log as FULL (a burst outran the passes, or its size class needed a new slab) asks for a
+ * batch and is retried once the batch has been applied (see {@code GridService}).
  *
  * <p>Sampling runs only on the housekeeping {@code executor} (the store's sampler takes one caller
  * at a time); at most one batch per partition is in flight, and concurrent requests share it.

@@ -98,6 +98,11 @@ public final class PlacementDriver implements AutoCloseable {
         return silence;
     }
 
+    /** Who leads each partition now, as its own replicas report it: asks every node, so for admin calls. */
+    public Map<Integer, String> reportedLeaders(PartitionMap map) {
+        return peers.probe(map).leaders();
+    }
+
     private void round() {
         try {
             dropStrayCopies();

@@ -28,14 +28,16 @@ final class EntryIndex {
     private static final UnsafeBuffer NO_TABLE = new UnsafeBuffer(new byte[0]);
 
     private final MemoryBudget budget;
+    private final OverBudget overBudget;
     private volatile UnsafeBuffer published = NO_TABLE;
     private UnsafeBuffer table = NO_TABLE;
     private int capacity;
     private int liveSlots;
     private int tombstones;
 
-    EntryIndex(MemoryBudget budget) {
+    EntryIndex(MemoryBudget budget, OverBudget overBudget) {
         this.budget = budget;
+        this.overBudget = overBudget;
     }
 
     static long slot(int ref, int hashTag) {
@@ -101,15 +103,37 @@ final class EntryIndex {
     }
 
     /**
-     * Builds a tombstone-free table with room for one more key and publishes it. Returns false, with
-     * nothing changed, when the budget cannot hold the new table.
+     * Budget bytes the next insert of a new key would add for a grown table (0 if it needs none).
+     * A rebuild that only purges tombstones keeps the size: the new table is reserved a moment
+     * before the old one is released, which admission leaves to the overshoot allowance rather
+     * than refuse writes for (evictions leave tombstones, so under eviction such rebuilds are
+     * routine). A hint for admission, read beside the writer: any thread.
      */
-    boolean rebuild() {
+    long bytesToInsert() {
+        final int live = liveSlots;
+        final int cap = capacity;
+        if (cap != 0 && (live + tombstones + 1) * 4L <= cap * 3L) {
+            return 0;
+        }
+        return (long) (rebuiltCapacity(live, cap) - cap) * SLOT_LENGTH;
+    }
+
+    private static int rebuiltCapacity(int liveSlots, int capacity) {
         int newCapacity = Math.max(capacity, MIN_CAPACITY);
         while ((liveSlots + 1) * 2L > newCapacity) {
             newCapacity <<= 1;
         }
-        if (newCapacity > MAX_CAPACITY || !budget.tryReserve((long) newCapacity * SLOT_LENGTH)) {
+        return newCapacity;
+    }
+
+    /**
+     * Builds a tombstone-free table with room for one more key and publishes it. Returns false, with
+     * nothing changed, when the budget refuses the new table (or it would pass {@link #MAX_CAPACITY}).
+     */
+    boolean rebuild() {
+        final int newCapacity = rebuiltCapacity(liveSlots, capacity);
+        if (newCapacity > MAX_CAPACITY
+            || !budget.reserve((long) newCapacity * SLOT_LENGTH, overBudget.mayOvershoot())) {
             return false;
         }
         final UnsafeBuffer newTable =

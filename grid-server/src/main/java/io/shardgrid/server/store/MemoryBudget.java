@@ -38,7 +38,24 @@ public final class MemoryBudget {
         }
     }
 
-    /** Returns {@code bytes} previously reserved with {@link #tryReserve}. */
+    /**
+     * Reserves {@code bytes} if the budget has room for them, or, with {@code mayOvershoot}, in any
+     * case (the used bytes may then pass the capacity); returns whether it did. A replica applying
+     * a write its partition's leader already admitted overshoots rather than refuse it: refusing
+     * would leave it holding other entries than its peers (see docs/MEMORY.md).
+     */
+    public boolean reserve(long bytes, boolean mayOvershoot) {
+        if (!mayOvershoot) {
+            return tryReserve(bytes);
+        }
+        if (bytes < 0) {
+            throw new IllegalArgumentException("reservation of " + bytes + " bytes must not be negative");
+        }
+        usedBytes.addAndGet(bytes);
+        return true;
+    }
+
+    /** Returns {@code bytes} previously reserved with {@link #tryReserve} or {@link #reserve}. */
     public void release(long bytes) {
         if (bytes < 0) {
             throw new IllegalArgumentException("release of " + bytes + " bytes must not be negative");
@@ -59,6 +76,7 @@ public final class MemoryBudget {
         return capacityBytes;
     }
 
+    /** Capacity minus used bytes: negative while the budget is overshot. */
     public long availableBytes() {
         return capacityBytes - usedBytes.get();
     }

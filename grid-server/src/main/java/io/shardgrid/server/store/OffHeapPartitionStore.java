@@ -39,7 +39,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  *   it or while it is free. A reader reads the version, the header, the key and the value, and
  *   re-reads the version; if it moved, it retries from the start, so it never returns a torn value.
  *   The writer never waits for readers.</li>
- *   <li>A value whose new entry fits the same size class is rewritten in place under the version.
+ *   <li>A value whose new entry fits its block (the same size class; for a chunk of its own, more
+ *   than 7/8 of it) is rewritten in place under the version.
  *   Otherwise the writer fills a new block, publishes it in the index slot with a release store and
  *   only then frees the old block, so the slot never names a half-written entry.</li>
  *   <li>A reader can hold a reference to a block that is freed and reused for another key before it
@@ -87,17 +88,26 @@ public final class OffHeapPartitionStore implements PartitionStore {
     private final KeyScanner expiredScanner = new KeyScanner();
     private int findCursor;
 
+    /** A store on its own: a write the budget cannot cover is refused with {@code FULL}. */
     public OffHeapPartitionStore(int partitionId, MemoryBudget budget) {
+        this(partitionId, budget, OverBudget.REFUSE);
+    }
+
+    /**
+     * @param overBudget {@link OverBudget#OVERSHOOT} for a partition replica applying its raft log,
+     *                   whose leader decides with {@link #admits} which writes enter the log
+     */
+    public OffHeapPartitionStore(int partitionId, MemoryBudget budget, OverBudget overBudget) {
         if (partitionId < 0) {
             throw new IllegalArgumentException("partition id " + partitionId + " must not be negative");
         }
-        if (budget == null) {
-            throw new IllegalArgumentException("memory budget must not be null");
+        if (budget == null || overBudget == null) {
+            throw new IllegalArgumentException("memory budget and over-budget rule must not be null");
         }
         this.partitionId = partitionId;
         this.budget = budget;
-        this.index = new EntryIndex(budget);
-        this.allocator = new SlabAllocator(budget);
+        this.index = new EntryIndex(budget, overBudget);
+        this.allocator = new SlabAllocator(budget, overBudget);
         this.evictionSampler = new EvictionSampler(partitionId);
     }
 
@@ -112,20 +122,55 @@ public final class OffHeapPartitionStore implements PartitionStore {
 
     // ---------------------------------------------------------------- readers (any thread)
 
+    /** What {@link #read} returns. */
+    private static final int READ_VALUE = 0;
+    private static final int READ_DEADLINE = 1;
+    private static final int READ_FITS_IN_PLACE = 2;
+
     @Override
     public int get(DirectBuffer key, int keyOffset, int keyLength, long nowMs, MutableDirectBuffer dst, int dstOffset) {
         checkKey(key, keyOffset, keyLength);
-        return (int) read(key, keyOffset, keyLength, nowMs, dst, dstOffset);
+        return (int) read(key, keyOffset, keyLength, nowMs, READ_VALUE, 0, dst, dstOffset);
     }
 
     @Override
     public long expireAtMs(DirectBuffer key, int keyOffset, int keyLength, long nowMs) {
         checkKey(key, keyOffset, keyLength);
-        return read(key, keyOffset, keyLength, nowMs, null, 0);
+        return read(key, keyOffset, keyLength, nowMs, READ_DEADLINE, 0, null, 0);
     }
 
-    /** With a {@code dst}, copies the value and returns its length; without, returns the deadline. */
-    private long read(DirectBuffer key, int keyOffset, int keyLength, long nowMs, MutableDirectBuffer dst, int dstOffset) {
+    /**
+     * Whether the partition's leader should let a write that leaves a value of {@code valueLength}
+     * bytes at {@code key} into the log: it should when the write needs no new budget (it rewrites
+     * the key's block in place, or its size class has a slab with room) or the node budget has room
+     * for what it needs (a slab or chunk, and a grown index for a new key). Read beside the
+     * writer, so writes still in flight are not counted: the budget may overshoot by what they
+     * allocate (docs/MEMORY.md). Any thread.
+     */
+    @Override
+    public boolean admits(DirectBuffer key, int keyOffset, int keyLength, int valueLength) {
+        checkKey(key, keyOffset, keyLength);
+        if (valueLength < 0 || valueLength > MAX_VALUE_LENGTH) {
+            throw new IllegalArgumentException("value length " + valueLength + " must be in [0, "
+                + MAX_VALUE_LENGTH + "]");
+        }
+        final long newLength = entryLength(keyLength, valueLength);
+        final long held = read(key, keyOffset, keyLength, 0, READ_FITS_IN_PLACE, newLength, null, 0);
+        if (held == 1) {
+            return true; // rewritten in place
+        }
+        final long needed = allocator.bytesToAllocate(newLength) + (held == ABSENT ? index.bytesToInsert() : 0);
+        return needed == 0 || needed <= budget.availableBytes();
+    }
+
+    /**
+     * Looks {@code key} up without waiting on the writer. {@link #READ_VALUE}: copies the live value
+     * to {@code dst} and returns its length; {@link #READ_DEADLINE}: the live entry's deadline;
+     * {@link #READ_FITS_IN_PLACE}: 1 if an entry of {@code newLength} bytes could be rewritten in
+     * the block held for the key (live or expired), else 0. {@link #ABSENT} otherwise.
+     */
+    private long read(DirectBuffer key, int keyOffset, int keyLength, long nowMs, int mode, long newLength,
+                      MutableDirectBuffer dst, int dstOffset) {
         final int hashTag = (int) KeyHashing.hash(key, keyOffset, keyLength);
         retry:
         while (true) {
@@ -165,8 +210,10 @@ public final class OffHeapPartitionStore implements PartitionStore {
                     }
                     if (entryKeyLength == keyLength
                         && KeyHashing.equal(block, offset + KEY_OFFSET, key, keyOffset, keyLength)) {
-                        final boolean live = expireAtMs == 0 || expireAtMs > nowMs;
-                        if (live && dst != null) {
+                        final boolean live = mode == READ_FITS_IN_PLACE || expireAtMs == 0 || expireAtMs > nowMs;
+                        final boolean fits = mode == READ_FITS_IN_PLACE
+                            && SlabAllocator.fitsInPlace(block, offset, newLength);
+                        if (live && mode == READ_VALUE) {
                             dst.putBytes(dstOffset, block, offset + valueOffset(keyLength), valueLength);
                         }
                         VarHandle.loadLoadFence();
@@ -177,7 +224,10 @@ public final class OffHeapPartitionStore implements PartitionStore {
                         if (!live) {
                             return ABSENT;
                         }
-                        if (dst == null) {
+                        if (mode == READ_FITS_IN_PLACE) {
+                            return fits ? 1 : 0;
+                        }
+                        if (mode == READ_DEADLINE) {
                             return expireAtMs;
                         }
                         // a deadline query is not a use, as Redis's TTL does not touch the key

@@ -4,6 +4,7 @@ import static io.shardgrid.server.store.EntryDescriptor.NEXT_FREE_OFFSET;
 import static io.shardgrid.server.store.EntryDescriptor.SIZE_CLASS_OFFSET;
 import static io.shardgrid.server.store.EntryDescriptor.VERSION_OFFSET;
 
+import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 import org.agrona.BufferUtil;
@@ -39,8 +40,10 @@ final class SlabAllocator {
     private static final int OFFSET_MASK = (1 << OFFSET_BITS) - 1;
     private static final int ALIGNMENT = 64;
     private static final int INITIAL_SLABS = 16;
+    private static final VarHandle PARTIAL_HEAD = MethodHandles.arrayElementVarHandle(int[].class);
 
     private final MemoryBudget budget;
+    private final OverBudget overBudget;
     private final int[] partialHead = new int[SizeClasses.COUNT];
     private final int[] partialTail = new int[SizeClasses.COUNT];
     private final IntArrayList releasedIds = new IntArrayList();
@@ -58,8 +61,9 @@ final class SlabAllocator {
     private long smallBlockBytes;
     private long largeBytes;
 
-    SlabAllocator(MemoryBudget budget) {
+    SlabAllocator(MemoryBudget budget, OverBudget overBudget) {
         this.budget = budget;
+        this.overBudget = overBudget;
         reset();
     }
 
@@ -95,10 +99,32 @@ final class SlabAllocator {
         return sizeClass == SizeClasses.LARGE ? allocateLarge(entryLength) : allocateSmall(sizeClass);
     }
 
-    /** Whether an entry of {@code entryLength} bytes can be rewritten in the block it already has. */
+    /**
+     * Budget bytes a new block for an entry of {@code entryLength} bytes would reserve: 0 while its
+     * size class has a slab with room, else a slab, or the chunk of a large entry. A hint for
+     * admission, read beside the writer (it may be a moment out of date): any thread.
+     */
+    long bytesToAllocate(long entryLength) {
+        final int sizeClass = SizeClasses.classOf(entryLength);
+        if (sizeClass == SizeClasses.LARGE) {
+            return SizeClasses.roundUp(entryLength);
+        }
+        return (int) PARTIAL_HEAD.getOpaque(partialHead, sizeClass) != 0 ? 0 : SLAB_BYTES;
+    }
+
+    /**
+     * Whether an entry of {@code entryLength} bytes can be rewritten in the block it already has: a
+     * slab block of its size class, or a chunk of its own that the entry still fills by more than
+     * 7/8 (as much as size-class rounding may waste). So overwriting a large value with one of the
+     * same size, the common case, allocates no new direct buffer; a chunk never grows in place.
+     */
     static boolean fitsInPlace(UnsafeBuffer buffer, int offset, long entryLength) {
         final int sizeClass = sizeClass(buffer, offset);
-        return sizeClass != SizeClasses.LARGE && sizeClass == SizeClasses.classOf(entryLength);
+        if (sizeClass == SizeClasses.LARGE) {
+            final int capacity = buffer.capacity();
+            return entryLength <= capacity && entryLength > capacity - capacity / 8;
+        }
+        return sizeClass == SizeClasses.classOf(entryLength);
     }
 
     static int sizeClass(UnsafeBuffer buffer, int offset) {
@@ -239,7 +265,7 @@ final class SlabAllocator {
 
     private int newChunk(int length) {
         final int id = releasedIds.isEmpty() ? nextSlabId : releasedIds.getInt(releasedIds.size() - 1);
-        if (id > MAX_SLAB_ID || !budget.tryReserve(length)) {
+        if (id > MAX_SLAB_ID || !budget.reserve(length, overBudget.mayOvershoot())) {
             return 0;
         }
         if (id == nextSlabId) {

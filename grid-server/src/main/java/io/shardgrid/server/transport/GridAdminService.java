@@ -40,7 +40,7 @@ import java.util.concurrent.Executor;
 /**
  * The admin API: join, cluster status, nodes and partitions, and the placement operations
  * (rebalance, move, transfer leader, drain, remove) handed to the {@link PlacementDriver}. Guarded
- * by {@link AdminTokenInterceptor}. Node liveness is known on the meta leader only; status answers
+ * by {@link TokenInterceptor}. Node liveness is known on the meta leader only; status answers
  * name it so a caller can ask it.
  */
 public final class GridAdminService extends GridAdminGrpc.GridAdminImplBase {
@@ -157,49 +157,58 @@ public final class GridAdminService extends GridAdminGrpc.GridAdminImplBase {
 
     @Override
     public void clusterStatus(ClusterStatusRequest request, StreamObserver<ClusterStatusResponse> out) {
-        PartitionMap map = node.routingMap();
-        ClusterStatusResponse.Builder b = ClusterStatusResponse.newBuilder();
-        if (map != null) {
-            b.setMapEpoch(map.epoch()).setPartitionCount(map.partitionCount())
-                .setReplicationFactor(map.replicationFactor()).addAllNodes(nodes(map))
-                .setMetaLeaderNodeId(node.metaLeaderId().orElse(""));
-            for (PlacementDriver.RunningOperator r : placement.running()) {
-                b.addOperatorsInFlight(toMessage(r.id(), r.operator(), io.shardgrid.proto.v1.Operator.State.RUNNING));
-            }
-            for (PartitionAssignment a : map.partitions()) {
-                for (String learner : a.learners()) {
-                    boolean known = placement.running().stream().anyMatch(r -> r.operator().partitionId()
-                        == a.partitionId());
-                    if (!known) {
-                        b.addOperatorsInFlight(toMessage(0, new MoveReplica(a.partitionId(), "", learner, 0),
-                            io.shardgrid.proto.v1.Operator.State.RUNNING));
+        slow(out, () -> {
+            PartitionMap map = node.routingMap();
+            ClusterStatusResponse.Builder b = ClusterStatusResponse.newBuilder();
+            if (map != null) {
+                Map<Integer, String> leaders = placement.reportedLeaders(map);
+                b.setMapEpoch(map.epoch()).setPartitionCount(map.partitionCount())
+                    .setReplicationFactor(map.replicationFactor()).addAllNodes(nodes(map, leaders))
+                    .setLeaderlessPartitions(map.partitionCount() - leaders.size())
+                    .setMetaLeaderNodeId(node.metaLeaderId().orElse(""));
+                for (PlacementDriver.RunningOperator r : placement.running()) {
+                    b.addOperatorsInFlight(toMessage(r.id(), r.operator(), io.shardgrid.proto.v1.Operator.State.RUNNING));
+                }
+                for (PartitionAssignment a : map.partitions()) {
+                    for (String learner : a.learners()) {
+                        boolean known = placement.running().stream().anyMatch(r -> r.operator().partitionId()
+                            == a.partitionId());
+                        if (!known) {
+                            b.addOperatorsInFlight(toMessage(0, new MoveReplica(a.partitionId(), "", learner, 0),
+                                io.shardgrid.proto.v1.Operator.State.RUNNING));
+                        }
                     }
                 }
             }
-        }
-        out.onNext(b.build());
-        out.onCompleted();
+            return b.build();
+        });
     }
 
     @Override
     public void listNodes(ListNodesRequest request, StreamObserver<ListNodesResponse> out) {
-        PartitionMap map = node.routingMap();
-        out.onNext(ListNodesResponse.newBuilder().addAllNodes(map == null ? List.of() : nodes(map)).build());
-        out.onCompleted();
+        slow(out, () -> {
+            PartitionMap map = node.routingMap();
+            return ListNodesResponse.newBuilder()
+                .addAllNodes(map == null ? List.of() : nodes(map, placement.reportedLeaders(map))).build();
+        });
     }
 
     @Override
     public void listPartitions(ListPartitionsRequest request, StreamObserver<ListPartitionsResponse> out) {
-        PartitionMap map = node.routingMap();
-        ListPartitionsResponse.Builder b = ListPartitionsResponse.newBuilder();
-        if (map != null) {
+        slow(out, () -> {
+            PartitionMap map = node.routingMap();
+            ListPartitionsResponse.Builder b = ListPartitionsResponse.newBuilder();
+            if (map == null) {
+                return b.build();
+            }
+            Map<Integer, String> leaders = placement.reportedLeaders(map);
             for (PartitionAssignment a : map.partitions()) {
                 if (!request.getNodeId().isEmpty() && !a.replicas().contains(request.getNodeId())) {
                     continue;
                 }
                 PartitionInfo.Builder p = PartitionInfo.newBuilder().setPartitionId(a.partitionId())
                     .addAllReplicaNodeIds(a.replicas()).addAllLearnerNodeIds(a.learners())
-                    .setLeaderNodeId(a.leaderHint()).setConfEpoch(a.confEpoch());
+                    .setLeaderNodeId(leaders.getOrDefault(a.partitionId(), "")).setConfEpoch(a.confEpoch());
                 if (node.hosts(a.partitionId())) {
                     var stats = node.store(a.partitionId()).stats();
                     p.setKeys(stats.keys()).setLiveBytes(stats.liveBytes()).setAllocatedBytes(stats.allocatedBytes())
@@ -209,23 +218,27 @@ public final class GridAdminService extends GridAdminGrpc.GridAdminImplBase {
                 }
                 b.addPartitions(p);
             }
-        }
-        out.onNext(b.build());
-        out.onCompleted();
+            return b.build();
+        });
     }
 
-    private List<NodeInfo> nodes(PartitionMap map) {
+    /**
+     * Replica and leader counts per node. Leaders are those the partitions' own replicas report
+     * now: the map's hints can be minutes old after transfers, and a partition whose election is
+     * running counts for nobody (the status's leaderless count).
+     */
+    private List<NodeInfo> nodes(PartitionMap map, Map<Integer, String> leaders) {
         Map<String, Long> silence = placement.nodeSilenceMs();
         List<NodeInfo> nodes = new ArrayList<>();
         for (NodeDescriptor d : map.nodes().values()) {
             int replicas = 0;
-            int leaders = 0;
+            int leads = 0;
             for (PartitionAssignment a : map.partitions()) {
                 if (a.replicas().contains(d.nodeId())) {
                     replicas++;
                 }
-                if (a.leaderHint().equals(d.nodeId())) {
-                    leaders++;
+                if (d.nodeId().equals(leaders.get(a.partitionId()))) {
+                    leads++;
                 }
             }
             NodeState state;
@@ -238,7 +251,7 @@ public final class GridAdminService extends GridAdminGrpc.GridAdminImplBase {
                 state = silentMs < downAfterMs ? NodeState.UP : NodeState.DOWN;
             }
             NodeInfo.Builder info = NodeInfo.newBuilder().setAddress(PartitionMapCodec.toMessage(d)).setState(state)
-                .setZone(d.zone()).setReplicaCount(replicas).setLeaderCount(leaders);
+                .setZone(d.zone()).setReplicaCount(replicas).setLeaderCount(leads);
             if (silentMs != null) {
                 info.setLastHeartbeatMs(System.currentTimeMillis() - silentMs);
             }

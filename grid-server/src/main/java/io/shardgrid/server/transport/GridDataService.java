@@ -33,7 +33,10 @@ import io.shardgrid.server.core.ports.PartitionStore;
 import io.shardgrid.server.core.ports.WriteCommand;
 import io.shardgrid.server.core.ports.WriteResult;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -43,6 +46,15 @@ import java.util.function.Supplier;
  * returns, so the server runs them on the transport thread (no hand-off per call).
  */
 public final class GridDataService extends GridDataGrpc.GridDataImplBase {
+    /** Metric names of Batch ops, made once: the hot path asks for them on every op. */
+    private static final Map<BatchOp.OpCase, String> BATCH_OP_NAMES = new EnumMap<>(BatchOp.OpCase.class);
+
+    static {
+        for (BatchOp.OpCase c : BatchOp.OpCase.values()) {
+            BATCH_OP_NAMES.put(c, "batch_" + c.name().toLowerCase(Locale.ROOT));
+        }
+    }
+
     private final GridService grid;
     private final Supplier<PartitionMap> map;
     private final GridMetrics metrics;
@@ -208,6 +220,7 @@ public final class GridDataService extends GridDataGrpc.GridDataImplBase {
     }
 
     private static DeleteResponse deleteResponse(WriteResult result) {
+        requireOk(result);
         return DeleteResponse.newBuilder().setDeleted(result.applied()).build();
     }
 
@@ -234,6 +247,9 @@ public final class GridDataService extends GridDataGrpc.GridDataImplBase {
                 "the value is not a decimal signed 64-bit integer, or the increment would overflow");
             case PartitionStore.CONDITION_FAILED -> throw new GridException(GridErrorCode.CONDITION_FAILED,
                 "the expected value did not match");
+            case PartitionStore.FAILED -> throw new GridException(GridErrorCode.INTERNAL,
+                "the write failed while the partition's replicas applied it (the server log says why); the"
+                    + " partition is still serving");
             default -> throw new GridException(GridErrorCode.INTERNAL, "unknown store outcome " + result.status());
         }
     }
@@ -392,7 +408,7 @@ public final class GridDataService extends GridDataGrpc.GridDataImplBase {
 
         /** A read (or an op naming nothing) of a message that was not admitted. */
         private BatchResult readRefused(BatchOp op, GridException refused) {
-            metrics.request("batch_" + op.getOpCase().name().toLowerCase(), refused.code(), System.nanoTime());
+            metrics.request(BATCH_OP_NAMES.get(op.getOpCase()), refused.code(), System.nanoTime());
             return BatchResult.newBuilder().setCorrelationId(op.getCorrelationId())
                 .setGet(GetResponse.newBuilder().setError(GrpcErrors.toProto(refused, map))).build();
         }
@@ -401,7 +417,7 @@ public final class GridDataService extends GridDataGrpc.GridDataImplBase {
         private CompletableFuture<BatchResult> execute(BatchOp op, CompletableFuture<WriteResult> written) {
             long id = op.getCorrelationId();
             long startNs = System.nanoTime();
-            String name = op.getOpCase().name().toLowerCase();
+            String name = BATCH_OP_NAMES.get(op.getOpCase());
             CompletableFuture<BatchResult> result = switch (op.getOpCase()) {
                 case GET -> settle(() -> get(op.getGet()).thenApply(r -> BatchResult.newBuilder()
                         .setCorrelationId(id).setGet(r).build()),
@@ -425,7 +441,7 @@ public final class GridDataService extends GridDataGrpc.GridDataImplBase {
                     .setGet(GetResponse.newBuilder().setError(GrpcErrors.toProto(
                         GridException.invalidArgument("batch op " + id + " names no operation"), map))).build());
             };
-            return result.whenComplete((r, e) -> metrics.request("batch_" + name, codeOf(r), startNs));
+            return result.whenComplete((r, e) -> metrics.request(name, codeOf(r), startNs));
         }
 
         private GridErrorCode codeOf(BatchResult r) {

@@ -1,5 +1,7 @@
 package io.shardgrid.server.transport;
 
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -12,6 +14,8 @@ import io.shardgrid.server.core.ports.StoreStats;
 import io.shardgrid.server.store.MemoryBudget;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntToDoubleFunction;
 
 /**
@@ -118,9 +122,23 @@ public final class GridMetrics {
         return sum;
     }
 
+    /** One operation's series, looked up once: label lookups on every request cost a hash and an array. */
+    private record OpSeries(DistributionDataPoint latency, CounterDataPoint[] byCode) {
+    }
+
+    private final Map<String, OpSeries> series = new ConcurrentHashMap<>();
+
     public void request(String op, GridErrorCode code, long startNs) {
-        requests.labelValues(op, code.name()).inc();
-        latency.labelValues(op).observe((System.nanoTime() - startNs) / 1e9);
+        OpSeries s = series.computeIfAbsent(op, name -> new OpSeries(latency.labelValues(name),
+            new CounterDataPoint[GridErrorCode.values().length]));
+        CounterDataPoint count = s.byCode()[code.ordinal()];
+        if (count == null) {
+            // A race here only looks the same data point up twice.
+            count = requests.labelValues(op, code.name());
+            s.byCode()[code.ordinal()] = count;
+        }
+        count.inc();
+        s.latency().observe((System.nanoTime() - startNs) / 1e9);
     }
 
     public byte[] scrape() throws IOException {

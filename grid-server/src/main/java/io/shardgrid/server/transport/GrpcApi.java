@@ -24,17 +24,18 @@ public final class GrpcApi implements AutoCloseable {
 
     public GrpcApi(ServerConfig config, GridService service, RatisNode raft, Membership membership,
                    PlacementDriver placement, GridMetrics metrics,
-                   AdminTokenInterceptor adminToken, Executor adminExecutor) {
+                   TokenInterceptor adminToken, TokenInterceptor clientToken, Executor adminExecutor,
+                   TlsContexts tls) {
         this.routing = new GridRoutingService(raft);
-        this.server = NettyServerBuilder.forAddress(new InetSocketAddress(ServerConfig.host(config.grpcAddress()),
-                ServerConfig.port(config.grpcAddress())))
+        this.server = tls.secure(NettyServerBuilder.forAddress(new InetSocketAddress(
+                ServerConfig.host(config.grpcAddress()), ServerConfig.port(config.grpcAddress()))))
             .directExecutor()
             .maxInboundMessageSize(32 * 1024 * 1024)
             // Clients ping every 10 s to find dead peers under their watch streams.
             .permitKeepAliveTime(5, TimeUnit.SECONDS)
             .permitKeepAliveWithoutCalls(true)
-            .addService(new GridDataService(service, raft::map, metrics))
-            .addService(routing)
+            .addService(ServerInterceptors.intercept(new GridDataService(service, raft::map, metrics), clientToken))
+            .addService(ServerInterceptors.intercept(routing, clientToken))
             .addService(ServerInterceptors.intercept(new GridAdminService(raft, membership, placement, adminExecutor,
                 config.placement().downAfter().toMillis()), adminToken))
             .build();

@@ -2,6 +2,9 @@ package io.shardgrid.server.transport;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 import io.shardgrid.common.error.GridErrorCode;
 import io.shardgrid.common.error.GridException;
 import io.shardgrid.common.limits.Limits;
@@ -16,6 +19,7 @@ import io.shardgrid.server.core.GetResult;
 import io.shardgrid.server.core.GridService;
 import io.shardgrid.server.core.ports.WriteCommand;
 import io.shardgrid.server.core.ports.WriteResult;
+import io.shardgrid.server.config.TlsSettings;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -34,6 +38,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,13 +52,25 @@ import org.slf4j.LoggerFactory;
 public final class HttpApi implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
     private static final String FORWARDED = "X-Shardgrid-Forwarded";
+    private static final String AUTHORIZATION = "Authorization";
     /** Room in a request body beyond the value limit, so the limit's own error names the value's length. */
     private static final int BODY_SLACK_BYTES = 64 * 1024;
+
+    /**
+     * Seconds a client may take to send a whole request: generous for a body of the largest value
+     * on a slow link; {@code -Dshardgrid.http.max-request-seconds} changes it (tests use a short one).
+     */
+    static final long MAX_REQUEST_SECONDS = Long.getLong("shardgrid.http.max-request-seconds", 30);
 
     static {
         // The JDK server writes headers and body separately; with Nagle on, a keep-alive client's
         // delayed ACK then adds ~40 ms to every response. Read once, when the server class loads.
         System.setProperty("sun.net.httpserver.nodelay", "true");
+        // Without these a client that sends half a request, or never reads its answer, holds a
+        // connection forever (slowloris). Idle keep-alive connections close after 30 s.
+        System.setProperty("sun.net.httpserver.maxReqTime", Long.toString(MAX_REQUEST_SECONDS));
+        System.setProperty("sun.net.httpserver.maxRspTime", "120");
+        System.setProperty("sun.net.httpserver.idleInterval", "30");
     }
 
     private final GridService grid;
@@ -61,10 +78,12 @@ public final class HttpApi implements AutoCloseable {
     private final Membership membership;
     private final GridMetrics metrics;
     private final ServerConfig config;
-    private final AdminTokenInterceptor adminToken;
+    private final TokenInterceptor adminToken;
+    private final TokenInterceptor clientToken;
     private final HttpServer server;
     private final ExecutorService executor;
-    private final HttpClient forwarder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient forwarder;
+    private final String peerScheme;
     private final Readiness readiness;
     /**
      * Recordings run one at a time on their own thread, not on the HTTP workers: a call holds its
@@ -74,14 +93,19 @@ public final class HttpApi implements AutoCloseable {
     private final Semaphore profiling = new Semaphore(1);
 
     public HttpApi(ServerConfig config, GridService grid, RatisNode node, Membership membership, GridMetrics metrics,
-                   AdminTokenInterceptor adminToken, Readiness readiness) throws IOException {
+                   TokenInterceptor adminToken, TokenInterceptor clientToken, Readiness readiness,
+                   TlsContexts tls)
+            throws IOException {
         this.config = config;
+        this.forwarder = tls.httpClient().connectTimeout(Duration.ofSeconds(2)).build();
+        this.peerScheme = tls.httpScheme();
         this.readiness = readiness;
         this.grid = grid;
         this.node = node;
         this.membership = membership;
         this.metrics = metrics;
         this.adminToken = adminToken;
+        this.clientToken = clientToken;
         AtomicInteger threads = new AtomicInteger();
         this.executor = Executors.newFixedThreadPool(8, r -> {
             Thread t = new Thread(r, config.nodeId() + "-http-" + threads.incrementAndGet());
@@ -93,8 +117,9 @@ public final class HttpApi implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.server = HttpServer.create(new InetSocketAddress(ServerConfig.host(config.httpAddress()),
-            ServerConfig.port(config.httpAddress())), 128);
+        InetSocketAddress address = new InetSocketAddress(ServerConfig.host(config.httpAddress()),
+            ServerConfig.port(config.httpAddress()));
+        this.server = tls.enabled() ? httpsServer(address, tls) : HttpServer.create(address, 128);
         server.setExecutor(executor);
         server.createContext("/set", ex -> handle(ex, e -> retrying(e, "http_set", this::set)));
         server.createContext("/get", ex -> handle(ex, e -> retrying(e, "http_get", this::get)));
@@ -104,6 +129,24 @@ public final class HttpApi implements AutoCloseable {
         server.createContext("/health/live", ex -> handle(ex, e -> reply(e, 200, "live")));
         server.createContext("/health/ready", ex -> handle(ex, this::ready));
         server.createContext("/debug/profile", this::profile);
+    }
+
+    /** HTTPS with the node's certificate, asking callers for theirs as {@code --tls-client-auth} says. */
+    private static HttpsServer httpsServer(InetSocketAddress address, TlsContexts tls) throws IOException {
+        HttpsServer https = HttpsServer.create(address, 128);
+        TlsSettings.ClientAuth clientAuth = tls.settings().clientAuth();
+        https.setHttpsConfigurator(new HttpsConfigurator(tls.jdk()) {
+            @Override
+            public void configure(HttpsParameters params) {
+                SSLParameters ssl = getSSLContext().getDefaultSSLParameters();
+                ssl.setNeedClientAuth(clientAuth == TlsSettings.ClientAuth.REQUIRE);
+                if (clientAuth == TlsSettings.ClientAuth.OPTIONAL) {
+                    ssl.setWantClientAuth(true);
+                }
+                params.setSSLParameters(ssl);
+            }
+        });
+        return https;
     }
 
     public void start() {
@@ -128,6 +171,8 @@ public final class HttpApi implements AutoCloseable {
                 reply(exchange, httpStatus(e.code()), e.getMessage() + "\n");
             } catch (IllegalArgumentException e) {
                 reply(exchange, 400, "INVALID_ARGUMENT: " + e.getMessage() + "\n");
+            } catch (IOException e) {
+                throw e; // the client went away while it was being answered: no one to tell
             } catch (Exception e) {
                 GridException g = GrpcErrors.toGrid(e);
                 reply(exchange, httpStatus(g.code()), g.getMessage() + "\n");
@@ -142,6 +187,9 @@ public final class HttpApi implements AutoCloseable {
      * the node retries the idempotent call itself, re-resolving the leader, until the deadline.
      */
     private void retrying(HttpExchange ex, String op, Handler call) throws Exception {
+        if (!clientToken.accepts(ex.getRequestHeaders().getFirst(AUTHORIZATION))) {
+            throw new GridException(GridErrorCode.UNAUTHENTICATED, clientToken.refusal());
+        }
         long startNs = System.nanoTime();
         long deadlineNs = startNs + config.requestTimeout().toNanos();
         while (true) {
@@ -198,11 +246,12 @@ public final class HttpApi implements AutoCloseable {
             return;
         }
         WriteResult result = grid.write(WriteCommand.delete(key)).join();
+        GridDataService.requireOk(result);
         reply(ex, result.applied() ? 200 : 404, result.applied() ? "deleted" : "not found");
     }
 
     private void join(HttpExchange ex) throws Exception {
-        if (!config.adminToken().isEmpty() && !adminToken.accepts(ex.getRequestHeaders().getFirst("Authorization"))) {
+        if (!config.adminToken().isEmpty() && !adminToken.accepts(ex.getRequestHeaders().getFirst(AUTHORIZATION))) {
             throw new GridException(GridErrorCode.UNAUTHENTICATED, "missing or wrong admin token");
         }
         Map<String, String> q = params(ex);
@@ -236,7 +285,7 @@ public final class HttpApi implements AutoCloseable {
     private boolean answersLive(String httpAddress) {
         try {
             HttpResponse<Void> response = forwarder.send(HttpRequest.newBuilder(
-                    URI.create("http://" + httpAddress + "/health/live")).timeout(Duration.ofSeconds(2)).build(),
+                    URI.create(peerScheme + "://" + httpAddress + "/health/live")).timeout(Duration.ofSeconds(2)).build(),
                 HttpResponse.BodyHandlers.discarding());
             return response.statusCode() == 200;
         } catch (IOException e) {
@@ -264,7 +313,7 @@ public final class HttpApi implements AutoCloseable {
     private void profile(HttpExchange ex) {
         int seconds;
         try {
-            if (!adminToken.accepts(ex.getRequestHeaders().getFirst("Authorization"))) {
+            if (!adminToken.accepts(ex.getRequestHeaders().getFirst(AUTHORIZATION))) {
                 throw new GridException(GridErrorCode.UNAUTHENTICATED, config.adminToken().isEmpty()
                     ? "profiling needs an admin token: start the node with --admin-token"
                     : "missing or wrong admin token");
@@ -324,10 +373,14 @@ public final class HttpApi implements AutoCloseable {
             throw new GridException(GridErrorCode.UNAVAILABLE, "partition " + grid.partitionOf(key)
                 + " has no known leader with an HTTP address; retry shortly");
         }
-        URI target = URI.create("http://" + http + ex.getRequestURI().getRawPath()
+        URI target = URI.create(peerScheme + "://" + http + ex.getRequestURI().getRawPath()
             + (ex.getRequestURI().getRawQuery() == null ? "" : "?" + ex.getRequestURI().getRawQuery()));
         HttpRequest.Builder request = HttpRequest.newBuilder(target).timeout(config.requestTimeout())
             .header(FORWARDED, config.nodeId());
+        String authorization = ex.getRequestHeaders().getFirst(AUTHORIZATION);
+        if (authorization != null) {
+            request.header(AUTHORIZATION, authorization); // the leader checks the client token too
+        }
         if ("POST".equalsIgnoreCase(ex.getRequestMethod()) && body != null) {
             request.POST(HttpRequest.BodyPublishers.ofByteArray(body));
         } else {

@@ -2,7 +2,6 @@ package io.shardgrid.server.transport;
 
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
 import io.shardgrid.common.routing.PartitionMapCodec;
 import io.shardgrid.proto.v1.GridAdminGrpc;
@@ -31,8 +30,10 @@ public final class JoinClient {
     private static final Duration DEADLINE = Duration.ofMinutes(3);
 
     private final ServerConfig config;
+    private final TlsContexts tls;
 
-    public JoinClient(ServerConfig config) {
+    public JoinClient(ServerConfig config, TlsContexts tls) {
+        this.tls = tls;
         this.config = config;
     }
 
@@ -67,12 +68,12 @@ public final class JoinClient {
     private void joinOverHttp(String target) throws IOException {
         String query = "node_id=" + enc(config.nodeId()) + "&addr=" + enc(config.raftAddress())
             + "&grpc_addr=" + enc(config.grpcAddress()) + "&http_addr=" + enc(config.httpAddress());
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + target + "/join?" + query))
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(tls.httpScheme() + "://" + target + "/join?" + query))
             .timeout(DEADLINE).GET();
         if (!config.adminToken().isEmpty()) {
             request.header("Authorization", "Bearer " + config.adminToken());
         }
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpClient http = tls.httpClient().connectTimeout(Duration.ofSeconds(2)).build();
         try {
             HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != 200) {
@@ -86,10 +87,10 @@ public final class JoinClient {
     }
 
     private void joinOverGrpc(String target) {
-        ManagedChannel channel = NettyChannelBuilder.forTarget(target).usePlaintext().build();
+        ManagedChannel channel = tls.channel(target);
         try {
             Metadata headers = new Metadata();
-            headers.put(AdminTokenInterceptor.AUTHORIZATION, "Bearer " + config.adminToken());
+            headers.put(TokenInterceptor.AUTHORIZATION, "Bearer " + config.adminToken());
             GridAdminGrpc.newBlockingStub(channel)
                 .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
                 .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)

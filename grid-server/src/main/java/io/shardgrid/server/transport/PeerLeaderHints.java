@@ -1,7 +1,8 @@
 package io.shardgrid.server.transport;
 
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
 import io.shardgrid.common.routing.NodeDescriptor;
 import io.shardgrid.common.routing.PartitionMap;
 import io.shardgrid.common.routing.PartitionMapCodec;
@@ -30,10 +31,18 @@ public final class PeerLeaderHints implements PeerProbe, AutoCloseable {
     private final Function<Integer, String> localLeader;
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
     private final Set<String> lastUnreachable = ConcurrentHashMap.newKeySet();
+    private final TlsContexts tls;
+    /** The client token, which the routing API the probe calls asks for; empty = none. */
+    private final Metadata credentials = new Metadata();
 
     /** @param localLeader this node's own view of a partition's leader, or null when it does not know */
-    public PeerLeaderHints(String selfId, Function<Integer, String> localLeader) {
+    public PeerLeaderHints(String selfId, Function<Integer, String> localLeader, TlsContexts tls,
+                           String clientToken) {
         this.selfId = selfId;
+        this.tls = tls;
+        if (!clientToken.isEmpty()) {
+            credentials.put(TokenInterceptor.AUTHORIZATION, "Bearer " + clientToken);
+        }
         this.localLeader = localLeader;
     }
 
@@ -54,6 +63,7 @@ public final class PeerLeaderHints implements PeerProbe, AutoCloseable {
             }
             try {
                 view = PartitionMapCodec.fromMessage(GridRoutingGrpc.newBlockingStub(channel(node.grpcAddress()))
+                    .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(credentials))
                     .withDeadlineAfter(1, TimeUnit.SECONDS).getPartitionMap(GetPartitionMapRequest.getDefaultInstance()));
             } catch (RuntimeException e) {
                 unreachable.add(node.nodeId()); // its partitions keep the map's hint
@@ -75,7 +85,7 @@ public final class PeerLeaderHints implements PeerProbe, AutoCloseable {
     }
 
     private ManagedChannel channel(String address) {
-        return channels.computeIfAbsent(address, a -> NettyChannelBuilder.forTarget(a).usePlaintext().build());
+        return channels.computeIfAbsent(address, tls::channel);
     }
 
     @Override

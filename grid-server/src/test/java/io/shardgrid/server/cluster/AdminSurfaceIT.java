@@ -3,10 +3,12 @@ package io.shardgrid.server.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.shardgrid.common.limits.Limits;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -113,6 +115,20 @@ class AdminSurfaceIT {
         assertThat(response.statusCode()).isEqualTo(409);
         assertThat(new String(response.body(), java.nio.charset.StandardCharsets.UTF_8)).contains("is alive");
         assertThat(cluster.node(1).raft().map().node("n1").orElseThrow().toString()).isEqualTo(before);
+    }
+
+    @Test
+    void aHalfSentRequestIsCutOffWhileOthersAreServed() throws Exception {
+        String[] hostPort = cluster.config(1).httpAddress().split(":");
+        try (Socket slow = new Socket(hostPort[0], Integer.parseInt(hostPort[1]))) {
+            slow.getOutputStream().write("GET /health/live HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
+            slow.getOutputStream().flush();
+            assertThat(get("/health/live", null).statusCode()).isEqualTo(200);
+            // The server closes the connection once the request took longer than its limit (4 s in
+            // tests); without one the read would block until the socket timeout throws.
+            slow.setSoTimeout(60_000);
+            assertThat(slow.getInputStream().read()).isEqualTo(-1);
+        }
     }
 
     @Test

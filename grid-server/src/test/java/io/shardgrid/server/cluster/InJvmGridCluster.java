@@ -8,7 +8,9 @@ import io.shardgrid.server.config.Durability;
 import io.shardgrid.server.config.Eviction;
 import io.shardgrid.server.config.PlacementSettings;
 import io.shardgrid.server.config.ServerConfig;
+import io.shardgrid.server.config.TlsSettings;
 import io.shardgrid.server.core.ports.Clock;
+import io.shardgrid.server.transport.TlsContexts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -42,7 +44,7 @@ public final class InJvmGridCluster implements AutoCloseable {
     private final Map<Integer, GridNode> running = new TreeMap<>();
     private final Set<Integer> everStarted = new HashSet<>();
     private final Map<Integer, Clock> clocks = new HashMap<>();
-    private final HttpClient http = HttpClient.newHttpClient();
+    private HttpClient http = HttpClient.newHttpClient();
 
     static {
         // Ratis calls System.exit when, for one, its gRPC server cannot bind its port: in a test
@@ -84,6 +86,28 @@ public final class InJvmGridCluster implements AutoCloseable {
     public InJvmGridCluster withMemory(long memoryBytes, Eviction eviction) {
         base = base.withMemory(memoryBytes, eviction);
         configs.replaceAll(c -> c.withMemory(memoryBytes, eviction));
+        return this;
+    }
+
+    /** Turns TLS on for every node with {@code tls} (call before {@link #start()}). */
+    public InJvmGridCluster withTls(TlsSettings tls) {
+        base = base.withTls(tls);
+        configs.replaceAll(c -> c.withTls(tls));
+        http = new TlsContexts(tls).httpClient().build();
+        return this;
+    }
+
+    /** Makes every node ask data and routing calls for {@code token} (call before {@link #start()}). */
+    public InJvmGridCluster withClientToken(String token) {
+        base = base.withClientToken(token);
+        configs.replaceAll(c -> c.withClientToken(token));
+        return this;
+    }
+
+    /** Gives node {@code i} alone a budget of {@code memoryBytes} (call before starting it). */
+    public InJvmGridCluster withNodeMemory(int i, long memoryBytes) {
+        ServerConfig c = config(i);
+        configs.set(i - 1, c.withMemory(memoryBytes, c.eviction()));
         return this;
     }
 
@@ -218,7 +242,7 @@ public final class InJvmGridCluster implements AutoCloseable {
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(() -> {
             for (int i : running.keySet()) {
                 HttpResponse<String> r = http.send(HttpRequest.newBuilder(
-                    URI.create("http://" + config(i).httpAddress() + "/health/ready")).build(),
+                    URI.create(config(i).tls().httpScheme() + "://" + config(i).httpAddress() + "/health/ready")).build(),
                     HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() != 200) {
                     return false;

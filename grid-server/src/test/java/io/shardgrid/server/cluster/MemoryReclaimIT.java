@@ -124,10 +124,11 @@ class MemoryReclaimIT {
     @Test
     void underLruWritesPastTheBudgetKeepSucceedingTheHotKeysStayAndReplicasEvictTheSameKeys() throws Exception {
         startCluster(Eviction.LRU);
-        int hotKeys = 20;
+        int hotKeys = 50;
         for (int i = 0; i < hotKeys; i++) {
             client.set("hot-" + i, "hot " + i, 0);
         }
+        ZipfianKeys zipf = new ZipfianKeys(hotKeys, 0.99, 12);
         byte[] value = new byte[2000];
         int writes = 8_000; // about 16 MB without a TTL through a 4 MiB budget
         AtomicLong exhausted = new AtomicLong();
@@ -136,10 +137,11 @@ class MemoryReclaimIT {
         java.util.concurrent.atomic.AtomicBoolean loading = new java.util.concurrent.atomic.AtomicBoolean(true);
         ExecutorService threads = Executors.newFixedThreadPool(9);
         try {
-            // A cache-style reader: reads the hot keys over and over and puts back what went missing.
+            // A cache-style reader: reads the hot keys, the most popular most often (Zipfian, as YCSB
+            // does), and puts back what went missing.
             Future<?> reader = threads.submit(() -> {
-                for (int round = 0; loading.get(); round++) {
-                    String key = "hot-" + (round % hotKeys);
+                while (loading.get()) {
+                    String key = "hot-" + zipf.next();
                     if (client.get(key).isPresent()) {
                         hits.incrementAndGet();
                     } else {
@@ -173,14 +175,25 @@ class MemoryReclaimIT {
             evicted += cluster.node(cluster.awaitLeader(p)).raft().store(p).stats().evictedCount();
         }
         assertThat(evicted).as("keys evicted by the leaders").isGreaterThan(writes / 4);
-        assertThat(hits.get()).as("hot reads that hit (misses: %d)", misses.get())
-            .isGreaterThan(9 * misses.get());
+        double hitRate = (double) hits.get() / (hits.get() + misses.get());
+        System.out.printf("LRU, %d Zipfian hot keys under %d cold writes through a %d MiB budget: hit rate %.4f"
+            + " (%d hits, %d misses), %d keys evicted%n", hotKeys, writes, MEMORY >> 20, hitRate, hits.get(),
+            misses.get(), evicted);
+        assertThat(hits.get() + misses.get()).as("hot reads made during the load").isGreaterThan(1_000);
+        assertThat(hitRate).as("hit rate of the hot reads (%d hits, %d misses)", hits.get(), misses.get())
+            .isGreaterThan(0.90);
         for (int n : cluster.runningNodes()) {
             long used = cluster.node(n).raft().hostedPartitions().stream()
                 .mapToLong(p -> cluster.node(n).raft().store(p).stats().allocatedBytes()).sum();
-            assertThat(used).as("bytes allocated on n%d", n).isLessThanOrEqualTo(MEMORY);
+            // The leaders admit writes against their budget; what 9 writers have in flight (a slab each
+            // at most) and an index rebuild may overshoot it (docs/MEMORY.md).
+            assertThat(used).as("bytes allocated on n%d", n).isLessThanOrEqualTo(MEMORY + (1L << 20));
         }
         awaitIdenticalReplicas();
+        for (int p = 0; p < PARTITIONS; p++) {
+            System.out.printf("partition %d digest on every replica: %s%n", p,
+                ReplicaContents.digest(cluster.node(cluster.awaitLeader(p)), p));
+        }
     }
 
     /** One set through the partition leader, retried on leader changes, counted when refused for memory. */
@@ -213,17 +226,48 @@ class MemoryReclaimIT {
         return bytes;
     }
 
-    /** Every replica of every partition holds exactly the entries its leader holds. */
+    /**
+     * Every replica of every partition holds exactly the entries its leader holds: the same digest
+     * of every key, whole value and deadline (and, for a readable failure, the same entry list).
+     */
     void awaitIdenticalReplicas() {
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
             for (int p = 0; p < PARTITIONS; p++) {
                 int leader = cluster.awaitLeader(p);
                 Map<String, String> expected = ReplicaContents.of(cluster.node(leader), p);
+                String expectedDigest = ReplicaContents.digest(cluster.node(leader), p);
                 for (int n : cluster.runningNodes()) {
                     assertThat(ReplicaContents.of(cluster.node(n), p))
                         .as("partition %d on n%d against its leader n%d", p, n, leader).isEqualTo(expected);
+                    assertThat(ReplicaContents.digest(cluster.node(n), p))
+                        .as("digest of partition %d on n%d against its leader n%d", p, n, leader)
+                        .isEqualTo(expectedDigest);
                 }
             }
         });
+    }
+
+    /** Ranks 0..n-1 drawn with probability proportional to 1 / (rank + 1)^s, from a fixed seed. */
+    static final class ZipfianKeys {
+        private final double[] cumulative;
+        private final java.util.Random random;
+
+        ZipfianKeys(int n, double s, long seed) {
+            cumulative = new double[n];
+            double sum = 0;
+            for (int i = 0; i < n; i++) {
+                sum += 1 / Math.pow(i + 1, s);
+                cumulative[i] = sum;
+            }
+            for (int i = 0; i < n; i++) {
+                cumulative[i] /= sum;
+            }
+            random = new java.util.Random(seed);
+        }
+
+        int next() {
+            int found = java.util.Arrays.binarySearch(cumulative, random.nextDouble());
+            return Math.min(found >= 0 ? found : -found - 1, cumulative.length - 1);
+        }
     }
 }

@@ -2,7 +2,10 @@ package io.shardgrid.server.cluster;
 
 import io.shardgrid.server.GridNode;
 import io.shardgrid.server.core.ports.PartitionStore;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.TreeMap;
@@ -15,6 +18,40 @@ import java.util.TreeMap;
  */
 final class ReplicaContents {
     private ReplicaContents() {
+    }
+
+    /**
+     * SHA-256 over every entry the node's replica of {@code partition} holds (expired-but-unfreed
+     * ones included), in key order: key, whole value, deadline. Equal on two replicas exactly when
+     * they hold the same entries.
+     */
+    static String digest(GridNode node, int partition) {
+        PartitionStore store = node.raft().store(partition);
+        Map<String, byte[]> entries = new TreeMap<>();
+        store.forEachEntry(0, (buffer, keyOffset, keyLength, valueOffset, valueLength, expireAtMs) -> {
+            byte[] key = new byte[keyLength];
+            buffer.getBytes(keyOffset, key);
+            byte[] entry = new byte[Integer.BYTES + valueLength + Long.BYTES];
+            ByteBuffer.wrap(entry).putInt(valueLength).put(value(buffer, valueOffset, valueLength)).putLong(expireAtMs);
+            entries.put(HexFormat.of().formatHex(key), entry);
+        });
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            entries.forEach((key, entry) -> {
+                sha.update(key.getBytes(StandardCharsets.US_ASCII));
+                sha.update((byte) 0);
+                sha.update(entry);
+            });
+            return entries.size() + " entries, sha256 " + HexFormat.of().formatHex(sha.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static byte[] value(org.agrona.DirectBuffer buffer, int offset, int length) {
+        byte[] value = new byte[length];
+        buffer.getBytes(offset, value);
+        return value;
     }
 
     /** key → value@deadline of every entry the node's replica of {@code partition} holds. */

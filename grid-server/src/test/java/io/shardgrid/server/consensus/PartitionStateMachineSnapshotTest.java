@@ -78,6 +78,21 @@ class PartitionStateMachineSnapshotTest {
         assertThat(keys(installed.store())).containsExactlyInAnyOrder("dies", "lives");
     }
 
+    @Test
+    void aMalformedEntryAlreadyInTheLogIsSkippedAndTheNextOneApplies() {
+        PartitionStateMachine replica = machine();
+        apply(replica, T0, "before", 0);
+        // A log written before entries were checked on the way in: applying it used to throw on the
+        // apply thread, which makes Ratis close the whole group.
+        applyRaw(replica, "not an entry".getBytes(StandardCharsets.US_ASCII));
+        assertThat(replica.getLastAppliedTermIndex().getIndex()).as("applied index after the bad entry")
+            .isEqualTo(index);
+        apply(replica, T0 + 10, "after", 0);
+
+        assertThat(keys(replica.store())).containsExactlyInAnyOrder("before", "after");
+        assertThat(replica.getLastAppliedTermIndex().getIndex()).isEqualTo(index);
+    }
+
     private PartitionStateMachine machine() {
         OffHeapPartitionStore store = new OffHeapPartitionStore(0, budget);
         stores.add(store);
@@ -92,9 +107,13 @@ class PartitionStateMachineSnapshotTest {
             UnsafeBuffer key = bytes((String) keysAndTtls[i]);
             encoder.appendSet(key, 0, key.capacity(), key, 0, key.capacity(), ((Number) keysAndTtls[i + 1]).longValue());
         }
+        applyRaw(machine, java.util.Arrays.copyOf(buffer.byteArray(), encoder.encodedLength()));
+    }
+
+    /** Applies {@code data} as the next log entry, as a follower would. */
+    private void applyRaw(PartitionStateMachine machine, byte[] data) {
         LogEntryProto log = LogEntryProto.newBuilder().setTerm(1).setIndex(++index)
-            .setStateMachineLogEntry(StateMachineLogEntryProto.newBuilder()
-                .setLogData(ByteString.copyFrom(buffer.byteArray(), 0, encoder.encodedLength())))
+            .setStateMachineLogEntry(StateMachineLogEntryProto.newBuilder().setLogData(ByteString.copyFrom(data)))
             .build();
         TransactionContext trx = TransactionContext.newBuilder().setStateMachine(machine)
             .setServerRole(RaftPeerRole.FOLLOWER).setLogEntry(log).build();

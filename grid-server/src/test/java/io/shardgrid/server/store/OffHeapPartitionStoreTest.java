@@ -132,6 +132,73 @@ class OffHeapPartitionStoreTest {
     }
 
     @Test
+    void admissionRefusesWhatTheFullBudgetCannotCoverAndAdmitsWhatNeedsNoNewMemory() {
+        final MemoryBudget small = new MemoryBudget(200_000);
+        try (OffHeapPartitionStore tiny = new OffHeapPartitionStore(1, small)) {
+            int written = 0;
+            while (admits(tiny, "key-" + written, 200)) {
+                assertThat(set(tiny, "key-" + written, "v".repeat(200), 0, 0)).isEqualTo(OK);
+                written++;
+            }
+            assertThat(written).isPositive();
+            // What the refusal meant: the same write, applied anyway, is FULL on a refusing store.
+            assertThat(set(tiny, "key-" + written, "v".repeat(200), 0, 0)).isEqualTo(FULL);
+            assertThat(admits(tiny, "key-0", 200)).as("an overwrite in its own block").isTrue();
+            assertThat(admits(tiny, "key-0", 3000)).as("an overwrite that needs a new slab").isFalse();
+            assertThat(admits(tiny, "key-0", 100_000)).as("an overwrite that needs a chunk").isFalse();
+            assertThat(delete(tiny, "key-1", 0)).isTrue();
+            assertThat(admits(tiny, "another", 200)).as("a new key into the freed block").isTrue();
+        }
+    }
+
+    @Test
+    void aReplicaStoreAppliesEveryWritePastItsBudgetAndGivesItAllBack() {
+        final MemoryBudget small = new MemoryBudget(200_000);
+        try (OffHeapPartitionStore replica = new OffHeapPartitionStore(1, small, OverBudget.OVERSHOOT)) {
+            for (int i = 0; i < 2_000; i++) {
+                assertThat(set(replica, "key-" + i, "v".repeat(200), 0, 0)).as("write %d", i).isEqualTo(OK);
+            }
+            assertThat(set(replica, "key-0", "w".repeat(100_000), 0, 0)).isEqualTo(OK);
+            assertThat(replica.size()).isEqualTo(2_000);
+            assertThat(small.usedBytes()).isGreaterThan(small.capacityBytes())
+                .isEqualTo(replica.stats().allocatedBytes());
+            assertThat(small.availableBytes()).isNegative();
+            assertThat(admits(replica, "one-more", 3000)).as("a write needing a slab, on an overshot node")
+                .isFalse();
+        }
+        assertThat(small.usedBytes()).isZero();
+    }
+
+    @Test
+    void overwritingALargeValueReusesItsChunkWhileTheEntryStillFillsMostOfIt() {
+        assertThat(set(store, "big", "a".repeat(100_000), 0, 0)).isEqualTo(OK);
+        final long allocated = store.stats().allocatedBytes();
+        final int epoch = store.allocator().layoutEpoch();
+        for (int i = 0; i < 100; i++) {
+            assertThat(set(store, "big", String.valueOf((char) ('b' + i % 20)).repeat(100_000), 0, 0)).isEqualTo(OK);
+        }
+        assertThat(set(store, "big", "s".repeat(95_000), 0, 0)).isEqualTo(OK);
+        assertThat(get(store, "big", 0)).isEqualTo("s".repeat(95_000));
+        assertThat(store.allocator().layoutEpoch()).as("chunks released").isEqualTo(epoch);
+        assertThat(store.stats().allocatedBytes()).isEqualTo(allocated);
+        assertThat(admits(store, "big", 99_000)).isTrue();
+
+        // Growing past the chunk, or shrinking to less than 7/8 of it, takes a new one.
+        assertThat(set(store, "big", "g".repeat(100_100), 0, 0)).isEqualTo(OK);
+        assertThat(store.allocator().layoutEpoch()).isNotEqualTo(epoch);
+        final int grown = store.allocator().layoutEpoch();
+        assertThat(set(store, "big", "t".repeat(60_000), 0, 0)).isEqualTo(OK);
+        assertThat(store.allocator().layoutEpoch()).isNotEqualTo(grown);
+        assertThat(get(store, "big", 0)).isEqualTo("t".repeat(60_000));
+        assertThat(store.stats().liveBytes()).isEqualTo(3 + 60_000);
+    }
+
+    private static boolean admits(OffHeapPartitionStore store, String key, int valueLength) {
+        final UnsafeBuffer k = bytes(key);
+        return store.admits(k, 0, k.capacity(), valueLength);
+    }
+
+    @Test
     void accountingReturnsToBaselineAfterDeleteAllAndClear() {
         final long baseline = budget.usedBytes();
         for (int i = 0; i < 5000; i++) {

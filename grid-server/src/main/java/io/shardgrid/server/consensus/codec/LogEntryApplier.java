@@ -9,6 +9,8 @@ import static io.shardgrid.server.consensus.codec.LogEntryDescriptor.SET;
 
 import io.shardgrid.server.core.ports.PartitionStore;
 import org.agrona.DirectBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Applies a validated log entry to a partition's store, op by op in log order, with the entry's
@@ -27,12 +29,14 @@ public final class LogEntryApplier {
         /**
          * @param opIndex position of the op in its entry, from 0
          * @param status  a {@link PartitionStore} outcome: {@code OK}, {@code FULL},
-         *                {@code CONDITION_FAILED} or {@code WRONG_TYPE}
+         *                {@code CONDITION_FAILED} or {@code WRONG_TYPE}; {@code FAILED} if the op threw
          * @param value   INCREMENT: the new value when OK; DELETE, EVICT, EXPIRE: 1 if a key was removed,
          *                else 0; otherwise 0
          */
         void onResult(int opIndex, int status, long value);
     }
+
+    private static final Logger LOG = LoggerFactory.getLogger(LogEntryApplier.class);
 
     /** For replicas that have nobody waiting on the outcome. */
     public static final ResultHandler IGNORE_RESULTS = (opIndex, status, value) -> {
@@ -58,14 +62,15 @@ public final class LogEntryApplier {
         final DirectBuffer buffer = entry.buffer();
         op.wrap(entry);
         while (op.next()) {
-            final int status;
+            int status;
             long value = 0;
-            switch (op.type()) {
-                case SET -> status = store.set(buffer, op.keyOffset(), op.keyLength(),
-                    buffer, op.valueOffset(), op.valueLength(), op.expireAtMs(), nowMs);
-                case DELETE -> {
-                    status = PartitionStore.OK;
-                    value = store.delete(buffer, op.keyOffset(), op.keyLength(), nowMs) ? 1 : 0;
+            try {
+                switch (op.type()) {
+                    case SET -> status = store.set(buffer, op.keyOffset(), op.keyLength(),
+                        buffer, op.valueOffset(), op.valueLength(), op.expireAtMs(), nowMs);
+                    case DELETE -> {
+                        status = PartitionStore.OK;
+                        value = store.delete(buffer, op.keyOffset(), op.keyLength(), nowMs) ? 1 : 0;
                 }
                 case EVICT -> {
                     // Counted apart from deletes, so stats show memory pressure.
@@ -80,11 +85,20 @@ public final class LogEntryApplier {
                     op.expectAbsent(), buffer, op.expectedOffset(), op.expectedLength(),
                     buffer, op.valueOffset(), op.valueLength(), op.expireAtMs(), nowMs);
                 case INCREMENT -> {
-                    status = store.increment(buffer, op.keyOffset(), op.keyLength(), op.delta(), op.expireAtMs(), nowMs);
+                    status = store.increment(buffer, op.keyOffset(), op.keyLength(), op.delta(), op.expireAtMs(),
+                        nowMs);
                     value = status == PartitionStore.OK ? store.lastIncrementResult() : 0;
                 }
                 default -> throw new IllegalStateException(
                     "op " + op.index() + " has type " + op.type() + "; was the entry wrapped?");
+                }
+            } catch (RuntimeException e) {
+                // One op's failure must not stop the group: the op fails, alike on every replica
+                // (each meets the same exception in the same state), and the entry goes on.
+                LOG.error("op {} (type {}) of an entry at leader time {} failed while being applied; it is"
+                    + " answered FAILED", op.index(), op.type(), entry.leaderTimeMs(), e);
+                status = PartitionStore.FAILED;
+                value = 0;
             }
             results.onResult(op.index(), status, value);
         }

@@ -26,12 +26,22 @@ public interface PartitionStore extends AutoCloseable {
 
     /** Mutation outcomes. */
     int OK = 0;
-    /** The node's memory budget cannot hold the write; nothing changed. */
+    /**
+     * The node's memory budget cannot hold the write; nothing changed. A replica applying its raft
+     * log never answers it (the partition's leader decided with {@link #admits} before the write
+     * entered the log); the leader answers it for a write it keeps out of the log.
+     */
     int FULL = 1;
     /** Compare-and-set: the expectation did not hold; nothing changed. */
     int CONDITION_FAILED = 2;
     /** Increment: the current value is not a decimal signed 64-bit integer, or would overflow. */
     int WRONG_TYPE = 3;
+    /**
+     * Not a store outcome: the op threw while a replica applied it (a bug, or a state no check
+     * foresaw). Every replica applying the same log meets the same exception and fails the op alike;
+     * the entry's other ops are applied, and the partition keeps going.
+     */
+    int FAILED = 4;
 
     int partitionId();
 
@@ -43,6 +53,14 @@ public interface PartitionStore extends AutoCloseable {
 
     /** The live entry's absolute deadline (0 = never expires), or {@link #ABSENT}. */
     long expireAtMs(DirectBuffer key, int keyOffset, int keyLength, long nowMs);
+
+    /**
+     * Whether the partition's leader should let a write that leaves a value of {@code valueLength}
+     * bytes at {@code key} into the log, as far as memory goes: admission is the leader's decision
+     * alone, so that every replica applies every entry alike. A hint read beside the writer (writes
+     * still in flight are not counted); any thread.
+     */
+    boolean admits(DirectBuffer key, int keyOffset, int keyLength, int valueLength);
 
     /** Inserts or replaces; returns {@link #OK} or {@link #FULL}. */
     int set(DirectBuffer key, int keyOffset, int keyLength,

@@ -71,6 +71,11 @@ final class HashMapPartitionStore implements PartitionStore {
     }
 
     @Override
+    public boolean admits(DirectBuffer key, int keyOffset, int keyLength, int valueLength) {
+        return entries.containsKey(key(key, keyOffset, keyLength)) || entries.size() < maxEntries;
+    }
+
+    @Override
     public int set(DirectBuffer key, int keyOffset, int keyLength,
                    DirectBuffer value, int valueOffset, int valueLength, long expireAtMs, long nowMs) {
         writeNowMs.add(nowMs);

@@ -1,15 +1,20 @@
 package io.shardgrid.server.consensus.codec;
 
 import static io.shardgrid.server.core.ports.PartitionStore.CONDITION_FAILED;
+import static io.shardgrid.server.core.ports.PartitionStore.FAILED;
 import static io.shardgrid.server.core.ports.PartitionStore.FULL;
 import static io.shardgrid.server.core.ports.PartitionStore.OK;
 import static io.shardgrid.server.core.ports.PartitionStore.WRONG_TYPE;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.shardgrid.server.core.ports.PartitionStore;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
 import org.junit.jupiter.api.Test;
 
@@ -163,6 +168,34 @@ class LogEntryApplierTest {
 
         assertThat(results.results).extracting(Result::status).containsExactly(OK, FULL, FULL, OK);
         assertThat(store.liveAt(T0)).containsExactly(Map.entry("a", "3@0"));
+    }
+
+    @Test
+    void anOpThatThrowsIsFailedAloneAndTheRestOfTheEntryIsApplied() {
+        HashMapPartitionStore inner = new HashMapPartitionStore(100);
+        // A store with a bug that only a key named "boom" meets.
+        PartitionStore store = (PartitionStore) Proxy.newProxyInstance(getClass().getClassLoader(),
+            new Class<?>[] {PartitionStore.class}, (proxy, method, args) -> {
+                if (method.getName().equals("set") && ((DirectBuffer) args[0]).getByte((int) args[1]) == 'b') {
+                    throw new IllegalStateException("injected bug");
+                }
+                try {
+                    return method.invoke(inner, args);
+                } catch (InvocationTargetException e) {
+                    throw e.getCause();
+                }
+            });
+        RecordingResults results = new RecordingResults();
+
+        int applied = applier.apply(entry(T0,
+            ModelOp.set(b("a"), b("1"), 0),
+            ModelOp.set(b("boom"), b("2"), 0),
+            ModelOp.increment(b("c"), 1, 0)), store, results);
+
+        assertThat(applied).isEqualTo(3);
+        assertThat(results.results)
+            .containsExactly(new Result(0, OK, 0), new Result(1, FAILED, 0), new Result(2, OK, 1));
+        assertThat(inner.liveAt(T0)).containsOnly(Map.entry("a", "1@0"), Map.entry("c", "1@0"));
     }
 
     @Test
