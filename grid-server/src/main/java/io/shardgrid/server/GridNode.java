@@ -5,6 +5,7 @@ import io.shardgrid.server.config.ServerConfig;
 import io.shardgrid.server.consensus.Membership;
 import io.shardgrid.server.placement.PlacementDriver;
 import io.shardgrid.server.consensus.RatisNode;
+import io.shardgrid.server.consensus.Readiness;
 import io.shardgrid.server.core.GridService;
 import io.shardgrid.server.core.ports.Clock;
 import io.shardgrid.server.core.ports.MemoryPressure;
@@ -24,6 +25,7 @@ import java.io.IOException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +38,7 @@ public final class GridNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GridNode.class);
 
     private final ServerConfig config;
+    private final Clock clock;
     private final MemoryBudget budget;
     private final RatisNode raft;
     private final Membership membership;
@@ -52,29 +55,43 @@ public final class GridNode implements AutoCloseable {
     private GrpcApi grpc;
     private HttpApi http;
     private volatile boolean membershipSettled;
+    private final Readiness readiness;
+    /** Until the node is first ready: logs that moment (see {@link #logWhenReady}). */
+    private volatile ScheduledFuture<?> readyWatch;
+    private static final long READY_POLL_MS = 100;
+    /** Polls so far; housekeeping thread only. */
+    private int readyPolls;
 
     public GridNode(ServerConfig config) throws IOException {
+        this(config, Clock.SYSTEM);
+    }
+
+    /** A node that reads wall time from {@code clock} everywhere (write stamps, reads, expiry, eviction). */
+    public GridNode(ServerConfig config, Clock clock) throws IOException {
         this.config = config;
+        this.clock = clock;
         this.budget = new MemoryBudget(config.memoryBytes());
         this.tls = new TlsContexts(config.tls());
         // Replicas apply every entry their leader admitted, past the budget if need be (docs/MEMORY.md).
         this.raft = new RatisNode(config, p -> new OffHeapPartitionStore(p, budget, OverBudget.OVERSHOOT),
-            Clock.SYSTEM);
+            clock);
         this.membership = new Membership(raft);
         this.leaderHints = new PeerLeaderHints(config.nodeId(), raft::localLeader, tls, config.clientToken());
         this.placement = new PlacementDriver(raft, membership, config.placement(), config.nodeId(), leaderHints);
         this.adminExecutor = Executors.newFixedThreadPool(2, DaemonThreads.named(config.nodeId() + "-admin"));
         this.housekeeping =
             Executors.newSingleThreadScheduledExecutor(DaemonThreads.named(config.nodeId() + "-housekeeping"));
-        this.expirySweeper = new ExpirySweeper(raft, raft::hostedPartitions, Clock.SYSTEM, HOUSEKEEPING_INTERVAL_MS);
+        this.expirySweeper = new ExpirySweeper(raft, raft::hostedPartitions, clock, HOUSEKEEPING_INTERVAL_MS);
+        this.readiness = new Readiness(config.nodeId(), raft, () -> membershipSettled);
         this.evictor = config.eviction().policy() == null ? null
-            : new Evictor(raft, raft::hostedPartitions, budget, config.eviction().policy(), Clock.SYSTEM, housekeeping);
+            : new Evictor(raft, raft::hostedPartitions, budget, config.eviction().policy(), clock, housekeeping);
     }
 
     /** How often the housekeeping thread looks at the partitions this node leads. */
     static final long HOUSEKEEPING_INTERVAL_MS = 100;
 
     public GridNode start() throws IOException {
+        long startedNs = System.nanoTime();
         LOG.info("{}: starting with {}", config.nodeId(), config);
         if (config.adminToken().isEmpty()) {
             LOG.warn("{}: no admin token (--admin-token or SHARDGRID_ADMIN_TOKEN): HTTP /join is open to anyone "
@@ -82,12 +99,12 @@ public final class GridNode implements AutoCloseable {
         }
         raft.start();
         GridMetrics metrics = new GridMetrics(raft, budget);
-        GridService service = new GridService(raft, raft::partitioner, config.limits(), Clock.SYSTEM,
+        GridService service = new GridService(raft, raft::partitioner, config.limits(), clock,
             raft::mapEpoch, evictor == null ? MemoryPressure.NONE : evictor);
         TokenInterceptor adminToken = TokenInterceptor.forAdmin(config.adminToken());
         TokenInterceptor clientToken = TokenInterceptor.forClients(config.clientToken());
         grpc = new GrpcApi(config, service, raft, membership, placement, metrics, adminToken, clientToken, adminExecutor, tls).start();
-        http = new HttpApi(config, service, raft, membership, metrics, adminToken, clientToken, () -> membershipSettled, tls);
+        http = new HttpApi(config, service, raft, membership, metrics, adminToken, clientToken, readiness, tls);
         http.start();
         LOG.info("{}: gRPC API on {}", config.nodeId(), config.grpcAddress());
         if (config.bootstrap()) {
@@ -99,7 +116,28 @@ public final class GridNode implements AutoCloseable {
         placement.start();
         housekeeping.scheduleWithFixedDelay(this::housekeep, HOUSEKEEPING_INTERVAL_MS, HOUSEKEEPING_INTERVAL_MS,
             TimeUnit.MILLISECONDS);
+        readyWatch = housekeeping.scheduleWithFixedDelay(() -> logWhenReady(startedNs), READY_POLL_MS, READY_POLL_MS,
+            TimeUnit.MILLISECONDS);
         return this;
+    }
+
+    /**
+     * Logs "ready" once, when {@code /health/ready} would first answer 200, and how long after
+     * {@link #start()} began it took; until then, every 5 s, what it is waiting for.
+     */
+    private void logWhenReady(long startedNs) {
+        String why = readiness.notReadyReason();
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNs);
+        if (why == null) {
+            LOG.info("{}: ready {} ms after start (every local replica knows its leader and has caught up)",
+                config.nodeId(), ms);
+            ScheduledFuture<?> watch = readyWatch;
+            if (watch != null) {
+                watch.cancel(false);
+            }
+        } else if (++readyPolls % (5_000 / READY_POLL_MS) == 0) {
+            LOG.info("{}: not ready yet after {} ms: {}", config.nodeId(), ms, why);
+        }
     }
 
     /** A throw would cancel the schedule for good, so every pass catches what it did not expect. */

@@ -157,8 +157,10 @@ public final class ServerCommand implements Callable<Integer> {
             }
         }, "shutdown"));
         node.start();
-        System.out.println(config.nodeId() + " ready: http=" + config.httpAddress() + " grpc=" + config.grpcAddress()
-            + " raft=" + config.raftAddress() + " data=" + config.dataDir());
+        // Serving its APIs, not yet ready: the node logs "ready" when /health/ready first answers 200.
+        System.out.println(config.nodeId() + " started: http=" + config.httpAddress() + " grpc="
+            + config.grpcAddress() + " raft=" + config.raftAddress() + " data=" + config.dataDir()
+            + " (ready once /health/ready answers 200)");
         stopped.await();
         return 0;
     }

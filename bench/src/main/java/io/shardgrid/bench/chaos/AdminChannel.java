@@ -10,6 +10,7 @@ import io.shardgrid.proto.v1.ClusterStatusResponse;
 import io.shardgrid.proto.v1.GridAdminGrpc;
 import io.shardgrid.proto.v1.MoveReplicaRequest;
 import io.shardgrid.proto.v1.OperatorResponse;
+import io.shardgrid.proto.v1.TransferLeaderRequest;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -36,6 +37,12 @@ final class AdminChannel {
     OperatorResponse move(int partition, String from, String to) {
         return call(s -> s.moveReplica(MoveReplicaRequest.newBuilder().setPartitionId(partition)
             .setFromNodeId(from).setToNodeId(to).build()));
+    }
+
+    /** Asks for partition's leadership to move to {@code to}; the operator response as is. */
+    OperatorResponse transferLeader(int partition, String to) {
+        return call(s -> s.transferLeader(TransferLeaderRequest.newBuilder().setPartitionId(partition)
+            .setToNodeId(to).build()));
     }
 
     private <T> T call(Function<GridAdminGrpc.GridAdminBlockingStub, T> rpc) {

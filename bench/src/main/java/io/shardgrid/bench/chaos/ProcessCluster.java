@@ -35,6 +35,7 @@ import java.util.concurrent.TimeUnit;
 public final class ProcessCluster implements AutoCloseable {
     private static final String MAIN = "io.shardgrid.server.GridMain";
     private static final String PARENT_PID_ENV = "SHARDGRID_PARENT_PID";
+    private static final String NODE_JAVA_OPTS_ENV = "GRID_NODE_JAVA_OPTS";
 
     private final Path dir;
     private final int nodes;
@@ -45,6 +46,8 @@ public final class ProcessCluster implements AutoCloseable {
     private final Process[] processes;
     /** Per node, the last reason /health/ready gave for not being ready (503 body or connection error). */
     private final String[] notReadyReasons;
+    /** Options added to every node's {@code grid server} command line. */
+    private final List<String> extraServerArgs = new ArrayList<>();
     /** Null: every node on 127.0.0.1 in this network namespace. */
     private NetnsNetwork network;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
@@ -77,6 +80,11 @@ public final class ProcessCluster implements AutoCloseable {
     /** Puts node {@code i}'s data in {@code dataDir} (e.g. a small tmpfs); call before {@link #start()}. */
     public void dataDir(int i, Path dataDir) {
         dataDirs[i] = dataDir;
+    }
+
+    /** Adds options to every node's command line (e.g. {@code --placement-interval 0}); call before {@link #start}. */
+    public void serverArgs(List<String> args) {
+        extraServerArgs.addAll(args);
     }
 
     /** Runs every node in its own namespace of {@code net}, on its address there; call before {@link #start()}. */
@@ -284,8 +292,13 @@ public final class ProcessCluster implements AutoCloseable {
         cmd.addAll(List.of(java,
             "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
             "-Djava.util.concurrent.ForkJoinPool.common.parallelism=2",
-            "-Xmx256m", "-XX:MaxDirectMemorySize=512m",
-            "-cp", System.getProperty("java.class.path"), MAIN, "server",
+            "-Xmx256m", "-XX:MaxDirectMemorySize=512m"));
+        // Extra JVM options for every node, as for `grid local-cluster` (e.g. -Draft.* Ratis overrides).
+        String extra = System.getenv().getOrDefault(NODE_JAVA_OPTS_ENV, "").trim();
+        if (!extra.isEmpty()) {
+            cmd.addAll(List.of(extra.split("\\s+")));
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), MAIN, "server",
             "--node-id", nodeId(i),
             "--http-addr", host(i) + ":" + httpPort(i),
             "--grpc-addr", host(i) + ":" + grpcPort(i),
@@ -293,6 +306,7 @@ public final class ProcessCluster implements AutoCloseable {
             "--data-dir", dataDirs[i].toString(),
             "--partitions", Integer.toString(partitions),
             "--memory", "64m"));
+        cmd.addAll(extraServerArgs);
         if (i == 1) {
             cmd.add("--bootstrap");
         } else {

@@ -69,7 +69,8 @@ final class PartitionStateMachine extends SnapshottingStateMachine {
     private long publishedTerm;
     private long publishedSeq;
     /** Largest leader time applied: the partition's replicated "now". */
-    private long applyClockMs;
+    /** Written on the apply thread; read by reads and the leader's batcher as the partition's clock. */
+    private volatile long applyClockMs;
 
     PartitionStateMachine(int partitionId, PartitionStore store, KeyChangeListener changes) {
         this.partitionId = partitionId;
@@ -190,7 +191,7 @@ final class PartitionStateMachine extends SnapshottingStateMachine {
         super.close();
     }
 
-    /** The apply clock; apply thread only (tests read it once the partition is quiet). */
+    /** The apply clock: the largest leader time applied so far, never going back. */
     long applyClockMs() {
         return applyClockMs;
     }

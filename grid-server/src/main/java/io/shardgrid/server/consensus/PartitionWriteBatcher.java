@@ -70,6 +70,8 @@ final class PartitionWriteBatcher {
     private final UnsafeBuffer key = new UnsafeBuffer(new byte[0]);
     private final UnsafeBuffer value = new UnsafeBuffer(new byte[0]);
     private final UnsafeBuffer expected = new UnsafeBuffer(new byte[0]);
+    /** The leader time stamped on the last entry: the next one never goes below it. */
+    private long lastStampMs;
 
     /**
      * One: while an entry commits, the next batch gathers. Two were measured against one, alternately
@@ -156,7 +158,10 @@ final class PartitionWriteBatcher {
     }
 
     private void takeBatch(List<Pending> batch, List<Pending> refused) {
-        encoder.wrap(entryBuffer, 0).reset(clock.nowMs());
+        // Never stamp earlier than the partition's clock or this batcher's last entry: after a step
+        // back of the wall clock, a TTL would otherwise start in the past and expire at once on apply.
+        lastStampMs = Math.max(clock.nowMs(), Math.max(node.partitionClockMs(partitionId), lastStampMs));
+        encoder.wrap(entryBuffer, 0).reset(lastStampMs);
         PartitionStore store = localStore();
         int bytes = LogEntryDescriptor.HEADER_LENGTH;
         Pending next;

@@ -280,6 +280,14 @@ public final class RatisNode implements ConsensusGroups, Closeable {
         return a.replicas().contains(config.nodeId()) || a.learners().contains(config.nodeId());
     }
 
+    /**
+     * Whether the map gives this node a copy of {@code partitionId} (a replica or learner), or no
+     * map says otherwise yet; a copy moved away serves nothing until the placement driver deletes it.
+     */
+    public boolean assignedHere(int partitionId) {
+        return assignedHere(map(), partitionId);
+    }
+
     /** This node's own view of a partition's leader (empty when it holds no current copy or knows none). */
     public String localLeader(int partitionId) {
         DivisionInfo info = assignedHere(map(), partitionId) ? info(partitionId) : null;
@@ -334,6 +342,18 @@ public final class RatisNode implements ConsensusGroups, Closeable {
         }
         ids.sort(null);
         return ids;
+    }
+
+    /** The raft term the local replica is in, or -1: a term that moves without a fault is an election storm. */
+    public long currentTerm(int partitionId) {
+        DivisionInfo info = info(partitionId);
+        return info == null ? -1 : info.getCurrentTerm();
+    }
+
+    @Override
+    public long partitionClockMs(int partitionId) {
+        PartitionStateMachine sm = partitions.get(partitionId);
+        return sm == null ? 0 : sm.applyClockMs();
     }
 
     /** Applied index of the local replica, or -1. */

@@ -29,6 +29,8 @@ public final class RatisTuning {
     private static final Logger LOG = LoggerFactory.getLogger(RatisTuning.class);
     /** Room for an entry's own framing (entry and op headers, the protobuf envelope) beyond its payload. */
     private static final int ENTRY_FRAMING_BYTES = 64 * 1024;
+    /** Sleep, count pairs: 10 immediate retries, then 500 ms (randomised ±50%) for as long as it takes. */
+    static final String APPENDER_RETRY_POLICY = "1ms,10, 500ms,100000000";
 
     private RatisTuning() {
     }
@@ -82,6 +84,11 @@ public final class RatisTuning {
         RaftServerConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(10, TimeUnit.SECONDS));
         RaftServerConfigKeys.Rpc.setSleepTime(p, TimeDuration.valueOf(50, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.LeaderElection.setLeaderStepDownWaitTime(p, TimeDuration.valueOf(2, TimeUnit.SECONDS));
+        // A leader retries a follower that fails: Ratis's default backs off to 1 s after 10
+        // failures and to 5 s after 30, so a node restarted ~10 s after a crash went unheard for up
+        // to 5 s per group (its replicas ran pre-votes meanwhile, and it could not be ready). Keep
+        // retrying every 0.25-0.75 s: one refused connection per group, cheap against a dead node.
+        RaftServerConfigKeys.Log.Appender.setRetryPolicy(p, APPENDER_RETRY_POLICY);
 
         // Linearizable reads, served under the leader lease when it is valid.
         RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);

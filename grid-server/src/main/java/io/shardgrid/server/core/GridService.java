@@ -164,7 +164,9 @@ public final class GridService {
         PartitionStore store = groups.store(p);
         ReadBuffers buffers = READ_BUFFERS.get();
         buffers.key.wrap(key);
-        long nowMs = clock.nowMs();
+        // Never earlier than the partition's clock: a node whose wall clock stepped back must not
+        // serve a key as live that an applied write already saw expire.
+        long nowMs = Math.max(clock.nowMs(), groups.partitionClockMs(p));
         int length = store.get(buffers.key, 0, key.length, nowMs, buffers.value, 0);
         if (length == PartitionStore.ABSENT) {
             return GetResult.absent();

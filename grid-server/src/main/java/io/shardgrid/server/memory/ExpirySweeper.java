@@ -74,7 +74,9 @@ public final class ExpirySweeper {
                 continue;
             }
             Pace pace = paces.computeIfAbsent(p, ignored -> new Pace());
-            if (!pace.inFlight.isDone() || nowMs < pace.nextPassAtMs) {
+            // A next pass further ahead than any pace sets means the wall clock stepped back: due now.
+            boolean clockStepBack = pace.nextPassAtMs - nowMs > Math.max(MAX_IDLE_DELAY_MS, passIntervalMs);
+            if (!pace.inFlight.isDone() || (nowMs < pace.nextPassAtMs && !clockStepBack)) {
                 continue;
             }
             try {
@@ -90,7 +92,7 @@ public final class ExpirySweeper {
     private int sweep(int partitionId, Pace pace, long nowMs) {
         PartitionStore store = groups.store(partitionId);
         List<WriteCommand> expired = new ArrayList<>();
-        store.findExpired(nowMs, MAX_SLOTS_PER_PASS, MAX_KEYS_PER_PASS, (buffer, offset, length) -> {
+        store.findExpired(Math.max(nowMs, groups.partitionClockMs(partitionId)), MAX_SLOTS_PER_PASS, MAX_KEYS_PER_PASS, (buffer, offset, length) -> {
             byte[] key = new byte[length];
             buffer.getBytes(offset, key);
             expired.add(WriteCommand.expire(key));

@@ -91,7 +91,7 @@ public final class PlacementDriver implements AutoCloseable {
         if (!node.isMetaLeader()) {
             return Map.of();
         }
-        long now = System.currentTimeMillis();
+        long now = monotonicMs();
         Map<String, Long> silence = new HashMap<>();
         lastAnsweredMs.forEach((id, at) -> silence.put(id, now - at));
         return silence;
@@ -199,7 +199,7 @@ public final class PlacementDriver implements AutoCloseable {
     private PeerProbe.PeerReport probe(PartitionMap map) {
         PeerProbe.PeerReport report = peers.probe(map);
         unreachable = report.unreachable();
-        long now = System.currentTimeMillis();
+        long now = monotonicMs();
         for (NodeDescriptor d : map.nodes().values()) {
             if (!report.unreachable().contains(d.nodeId())) {
                 lastAnsweredMs.put(d.nodeId(), now);
@@ -207,6 +207,14 @@ public final class PlacementDriver implements AutoCloseable {
             lastAnsweredMs.putIfAbsent(d.nodeId(), now);
         }
         return report;
+    }
+
+    /**
+     * Silences and stray-copy ages are measured on the monotonic clock: a step of the wall clock
+     * on the meta leader (NTP, a VM resumed) must not make every node look down at once.
+     */
+    private static long monotonicMs() {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime());
     }
 
     private static String targetOf(Operator op) {
@@ -352,7 +360,7 @@ public final class PlacementDriver implements AutoCloseable {
         if (map == null) {
             return;
         }
-        long now = System.currentTimeMillis();
+        long now = monotonicMs();
         List<Integer> due = new ArrayList<>();
         for (int p : node.hostedPartitions()) {
             if (p >= map.partitionCount()) {

@@ -73,6 +73,8 @@ public final class GridMetrics {
             .callback(cb -> cb.call(nodeStats(node).evictedCount())).register(registry);
         perPartition(node, "shardgrid_partition_leader", "1 if this node leads the partition, else 0",
             p -> node.isLeader(p) ? 1 : 0);
+        perPartition(node, "shardgrid_raft_term", "Raft term of this replica (a rise without a fault or a "
+            + "leader change is a needless election)", node::currentTerm);
         perPartition(node, "shardgrid_raft_commit_index", "Raft commit index known to this replica",
             node::commitIndex);
         perPartition(node, "shardgrid_raft_applied_index", "Raft index applied to this replica's store",

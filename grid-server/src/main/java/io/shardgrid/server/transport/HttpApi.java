@@ -15,6 +15,7 @@ import io.shardgrid.common.time.DurationText;
 import io.shardgrid.server.config.ServerConfig;
 import io.shardgrid.server.consensus.Membership;
 import io.shardgrid.server.consensus.RatisNode;
+import io.shardgrid.server.consensus.Readiness;
 import io.shardgrid.server.core.GetResult;
 import io.shardgrid.server.core.GridService;
 import io.shardgrid.server.core.ports.WriteCommand;
@@ -31,15 +32,12 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,7 +84,7 @@ public final class HttpApi implements AutoCloseable {
     private final ExecutorService executor;
     private final HttpClient forwarder;
     private final String peerScheme;
-    private final BooleanSupplier membershipSettled;
+    private final Readiness readiness;
     /**
      * Recordings run one at a time on their own thread, not on the HTTP workers: a call holds its
      * connection for up to 300 s, and the workers also answer the liveness probe.
@@ -95,13 +93,13 @@ public final class HttpApi implements AutoCloseable {
     private final Semaphore profiling = new Semaphore(1);
 
     public HttpApi(ServerConfig config, GridService grid, RatisNode node, Membership membership, GridMetrics metrics,
-                   TokenInterceptor adminToken, TokenInterceptor clientToken, BooleanSupplier membershipSettled,
+                   TokenInterceptor adminToken, TokenInterceptor clientToken, Readiness readiness,
                    TlsContexts tls)
             throws IOException {
         this.config = config;
         this.forwarder = tls.httpClient().connectTimeout(Duration.ofSeconds(2)).build();
         this.peerScheme = tls.httpScheme();
-        this.membershipSettled = membershipSettled;
+        this.readiness = readiness;
         this.grid = grid;
         this.node = node;
         this.membership = membership;
@@ -295,39 +293,8 @@ public final class HttpApi implements AutoCloseable {
     }
 
     private void ready(HttpExchange ex) throws IOException {
-        String why = notReadyReason();
+        String why = readiness.notReadyReason();
         reply(ex, why == null ? 200 : 503, why == null ? "ready" : why);
-    }
-
-    /** Ready once the node has a map and every local replica knows its leader and has applied what it knows committed. */
-    private String notReadyReason() {
-        if (!membershipSettled.getAsBoolean()) {
-            return "bootstrapping or joining the cluster";
-        }
-        if (node.map() == null) {
-            return "no partition map yet";
-        }
-        List<Integer> reopening = node.partitionsReopening();
-        if (!reopening.isEmpty()) {
-            return "partition " + reopening.get(0) + " is being reopened after its raft log failed (is the disk full?)";
-        }
-        for (int p : node.hostedPartitions()) {
-            Optional<String> failed = node.logFailure(p);
-            if (failed.isPresent()) {
-                return "partition " + p + ": " + failed.get() + " (reopened automatically once the disk takes writes)";
-            }
-            if (node.leaderOf(p).isEmpty()) {
-                return "partition " + p + " has no leader yet";
-            }
-            if (node.leaderOf(p).get().equals(config.nodeId()) && !node.isLeader(p)) {
-                return "partition " + p + " elected this node and is not ready to serve yet";
-            }
-            if (node.appliedIndex(p) < node.commitIndex(p)) {
-                return "partition " + p + " is catching up (applied " + node.appliedIndex(p) + " of "
-                    + node.commitIndex(p) + ")";
-            }
-        }
-        return null;
     }
 
     /**

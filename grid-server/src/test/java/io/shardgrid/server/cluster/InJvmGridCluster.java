@@ -9,6 +9,7 @@ import io.shardgrid.server.config.Eviction;
 import io.shardgrid.server.config.PlacementSettings;
 import io.shardgrid.server.config.ServerConfig;
 import io.shardgrid.server.config.TlsSettings;
+import io.shardgrid.server.core.ports.Clock;
 import io.shardgrid.server.transport.TlsContexts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -21,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +43,7 @@ public final class InJvmGridCluster implements AutoCloseable {
     private final List<ServerConfig> configs = new ArrayList<>();
     private final Map<Integer, GridNode> running = new TreeMap<>();
     private final Set<Integer> everStarted = new HashSet<>();
+    private final Map<Integer, Clock> clocks = new HashMap<>();
     private HttpClient http = HttpClient.newHttpClient();
 
     static {
@@ -113,6 +116,12 @@ public final class InJvmGridCluster implements AutoCloseable {
         return withMemory(bytes, Eviction.NONE);
     }
 
+    /** Node {@code i} reads wall time from {@code clock} from its next start on (default: the system clock). */
+    public InJvmGridCluster withClock(int i, Clock clock) {
+        clocks.put(i, clock);
+        return this;
+    }
+
     /** Starts one more node that joins through node 1; returns its number. */
     public int addNode() {
         int i = configs.size() + 1;
@@ -155,7 +164,7 @@ public final class InJvmGridCluster implements AutoCloseable {
         ServerConfig config = configs.get(i - 1).withMembership(bootstrap, join);
         GridNode node = null;
         try {
-            node = new GridNode(config);
+            node = new GridNode(config, clocks.getOrDefault(i, Clock.SYSTEM));
             node.start();
         } catch (IOException | RuntimeException e) {
             // The Ratis terminate behind a failed bind is handled here, so close() does not report it.

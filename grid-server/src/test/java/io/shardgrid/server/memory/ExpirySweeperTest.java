@@ -75,6 +75,16 @@ class ExpirySweeperTest {
         assertThat(found).isEqualTo(1);
     }
 
+    @Test
+    void aWallClockStepBackNeitherStallsThePassesNorHidesKeysThePartitionClockSawExpire() {
+        now.set(100_000);
+        set("k", 100_500);
+        assertThat(sweeper.runOnce()).as("nothing expired yet").isZero();
+        groups.partitionClockMs = 101_000; // an entry stamped after the deadline was applied
+        now.set(40_000); // then this node's wall clock steps back a minute
+        assertThat(sweeper.runOnce()).as("the pass planned for 100 100 runs now, at the partition clock").isEqualTo(1);
+    }
+
     private void set(String key, long expireAtMs) {
         UnsafeBuffer k = new UnsafeBuffer(key.getBytes(StandardCharsets.UTF_8));
         assertThat(store.set(k, 0, k.capacity(), k, 0, k.capacity(), expireAtMs, now.get())).isEqualTo(PartitionStore.OK);
@@ -83,6 +93,7 @@ class ExpirySweeperTest {
     /** Leads partition 0; holds proposals until {@link #commitAll} applies them as the state machine would. */
     private final class FakeGroups implements ConsensusGroups {
         boolean leader = true;
+        long partitionClockMs;
         final List<WriteCommand> proposed = new ArrayList<>();
         final List<CompletableFuture<WriteResult>> pending = new ArrayList<>();
         final List<WriteCommand> pendingCommands = new ArrayList<>();
@@ -128,6 +139,11 @@ class ExpirySweeperTest {
         @Override
         public CompletableFuture<Void> readBarrier(int partitionId) {
             return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public long partitionClockMs(int partitionId) {
+            return partitionClockMs;
         }
 
         @Override

@@ -32,6 +32,16 @@ public interface ConsensusGroups {
      */
     CompletableFuture<Void> readBarrier(int partitionId);
 
+    /**
+     * The partition's clock as the local replica has applied it: the largest leader time of any
+     * applied entry (it never goes back); 0 when unknown. Reads and new entries use no earlier time,
+     * so a node whose wall clock stepped back neither revives keys the log already saw expire nor
+     * writes deadlines that are past on arrival.
+     */
+    default long partitionClockMs(int partitionId) {
+        return 0;
+    }
+
     /** The local replica's store; callers must check {@link #hosts} first. */
     PartitionStore store(int partitionId);
 }
