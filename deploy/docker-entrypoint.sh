@@ -1,23 +1,47 @@
 #!/bin/sh
-# Starts one Shardgrid node in a StatefulSet pod. The pod named <set>-0 bootstraps the cluster;
-# every other pod joins through <set>-0. A restart over an existing data directory just starts
-# (the server neither bootstraps nor joins again when its directory holds groups).
+# Starts one Shardgrid node: the one entrypoint of the image, used alike by the Kubernetes
+# StatefulSet (deploy/k8s), compose (deploy/compose.yaml) and deploy/smoke. The node named <set>-0
+# bootstraps the cluster; every other node joins through <set>-0. A restart over an existing data
+# directory just starts (the server neither bootstraps nor joins again when its directory holds
+# groups).
 #
-# Environment (set by deploy/k8s/shardgrid.yaml):
-#   POD_NAME, SERVICE (headless service), NAMESPACE, CLUSTER_DOMAIN (default cluster.local)
+# Environment:
+#   POD_NAME       <set>-<ordinal> (default: the hostname)
+#   PEER_DOMAIN    nodes reach each other as <pod>.<PEER_DOMAIN>. Unset (Kubernetes): the headless
+#                  service's domain, <SERVICE>.<NAMESPACE>.svc.<CLUSTER_DOMAIN> (defaults shardgrid,
+#                  default, cluster.local). Set empty (compose, podman): the bare container name,
+#                  which the container network's DNS resolves.
 #   SHARDGRID_PARTITIONS, SHARDGRID_REPLICATION, SHARDGRID_MEMORY, SHARDGRID_DURABILITY
 #   SHARDGRID_ADMIN_TOKEN (read by the server itself), JAVA_OPTS
 #   SHARDGRID_DRY_RUN=1 prints the server arguments instead of starting it (used by a test).
+#
+# `docker-entrypoint.sh health` is the container health check: it asks the node's /health/ready on
+# the address the node binds (its own name, not loopback) and exits 0 only on 200. It needs bash.
 set -eu
 
 POD_NAME="${POD_NAME:-$(hostname)}"
 SET_NAME="${POD_NAME%-*}"
 ORDINAL="${POD_NAME##*-}"
-SERVICE="${SERVICE:-shardgrid}"
-NAMESPACE="${NAMESPACE:-default}"
-DOMAIN="${CLUSTER_DOMAIN:-cluster.local}"
-SELF="${POD_NAME}.${SERVICE}.${NAMESPACE}.svc.${DOMAIN}"
-SEED="${SET_NAME}-0.${SERVICE}.${NAMESPACE}.svc.${DOMAIN}"
+case "$ORDINAL" in
+  ''|*[!0-9]*)
+    echo "docker-entrypoint: POD_NAME '$POD_NAME' must end in -<ordinal>, like shardgrid-0" >&2
+    exit 2 ;;
+esac
+if [ -z "${PEER_DOMAIN+set}" ]; then
+  PEER_DOMAIN="${SERVICE:-shardgrid}.${NAMESPACE:-default}.svc.${CLUSTER_DOMAIN:-cluster.local}"
+fi
+SELF="${POD_NAME}${PEER_DOMAIN:+.$PEER_DOMAIN}"
+SEED="${SET_NAME}-0${PEER_DOMAIN:+.$PEER_DOMAIN}"
+
+if [ "${1:-}" = "health" ]; then
+  # shellcheck disable=SC2016 # $0 and $status belong to the bash script
+  exec bash -c 'exec 3<>"/dev/tcp/$0/8080" || exit 1
+    printf "GET /health/ready HTTP/1.0\r\nHost: %s\r\n\r\n" "$0" >&3
+    IFS= read -r -t 5 status <&3 || exit 1
+    case "$status" in *" 200 "*) exit 0 ;; esac
+    echo "not ready: $status" >&2
+    exit 1' "$SELF"
+fi
 
 set -- server \
   --node-id "$POD_NAME" \

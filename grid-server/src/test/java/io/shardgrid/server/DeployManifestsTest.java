@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -18,13 +19,16 @@ import org.yaml.snakeyaml.Yaml;
 import picocli.CommandLine;
 
 /**
- * deploy/ cannot be run here (no Docker engine, no Kubernetes), so it is checked by reading it:
- * the manifests parse and agree with each other, and the arguments the container entrypoint
- * gives pod 0 and pod 1 are accepted by the real server command.
+ * deploy/ is run for real by deploy/smoke (podman, minutes, root: not part of the build); here it
+ * is checked by reading it: the Kubernetes manifests and compose.yaml parse and agree with each
+ * other and with the image, and the arguments the one entrypoint gives each node, under either,
+ * are accepted by the real server command.
  */
 class DeployManifestsTest {
     private static final Path DEPLOY = Path.of("..", "deploy");
+    private static final String ENTRYPOINT = "/opt/shardgrid/docker-entrypoint.sh";
     private static List<Map<String, Object>> documents;
+    private static Map<String, Object> compose;
 
     @BeforeAll
     @SuppressWarnings("unchecked")
@@ -39,6 +43,7 @@ class DeployManifestsTest {
                 }
             }
         }
+        compose = new Yaml().load(Files.readString(DEPLOY.resolve("compose.yaml")));
     }
 
     @Test
@@ -85,17 +90,100 @@ class DeployManifestsTest {
     @Test
     void theImageRunsTheEntrypointAndTheEntrypointStartsTheServersMainClass() throws IOException {
         String dockerfile = Files.readString(DEPLOY.resolve("Dockerfile"));
-        assertThat(dockerfile).contains("ENTRYPOINT [\"/opt/shardgrid/docker-entrypoint.sh\"]")
+        assertThat(dockerfile).contains("ENTRYPOINT [\"" + ENTRYPOINT + "\"]")
             .contains("COPY deploy/docker-entrypoint.sh");
         assertThat(Files.readString(DEPLOY.resolve("docker-entrypoint.sh"))).contains(GridMain.class.getName());
         assertThat(Files.isExecutable(DEPLOY.resolve("docker-entrypoint.sh"))).isTrue();
     }
 
+    @Test
+    void theImageTakesItsBaseAsABuildArgumentDefaultingToAPublicJre() throws IOException {
+        String dockerfile = Files.readString(DEPLOY.resolve("Dockerfile"));
+        assertThat(dockerfile).contains("ARG BASE_IMAGE=eclipse-temurin:17-jre").contains("FROM ${BASE_IMAGE}")
+            .contains("CMD [\"" + ENTRYPOINT + "\", \"health\"]");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void composeRunsThreeNodesWithTheStatefulSetsImageEntrypointVolumeAndReadinessCheck() {
+        Map<String, Object> services = (Map<String, Object>) compose.get("services");
+        assertThat(services).containsOnlyKeys("shardgrid-0", "shardgrid-1", "shardgrid-2");
+        Map<String, Object> k8s = container(only("StatefulSet"));
+        // One entrypoint: neither the StatefulSet nor compose replaces the image's.
+        assertThat(k8s).doesNotContainKeys("command", "args");
+        String mountPath = (String) ((List<Map<String, Object>>) k8s.get("volumeMounts")).get(0).get("mountPath");
+        for (var entry : services.entrySet()) {
+            Map<String, Object> service = (Map<String, Object>) entry.getValue();
+            assertThat(service).as(entry.getKey()).doesNotContainKeys("entrypoint", "command");
+            assertThat((String) service.get("image")).as(entry.getKey()).endsWith(":-" + k8s.get("image") + "}");
+            assertThat(service.get("hostname")).isEqualTo(entry.getKey());
+            assertThat(at(service, "healthcheck", "test")).isEqualTo(List.of("CMD", ENTRYPOINT, "health"));
+            assertThat((List<String>) service.get("volumes")).singleElement().asString().endsWith(":" + mountPath);
+            // Published on loopback only, each node's HTTP API.
+            assertThat((List<String>) service.get("ports")).singleElement().asString()
+                .startsWith("127.0.0.1:").endsWith(":8080");
+            assertThat(service.get("env_file")).isEqualTo("shardgrid.env");
+        }
+    }
+
+    @Test
+    void theAdminTokenComesFromAnEnvFileWhoseExampleHoldsNoRealSecret() throws IOException {
+        List<String> example = Files.readAllLines(DEPLOY.resolve("shardgrid.env.example"));
+        assertThat(example).contains("SHARDGRID_ADMIN_TOKEN=change-me");
+        assertThat(Files.readString(Path.of("..", ".gitignore"))).contains("/deploy/shardgrid.env\n");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void composeNodeZeroBootstrapsAndTheOthersJoinItByServiceName() throws Exception {
+        Map<String, Object> services = (Map<String, Object>) compose.get("services");
+        Map<String, String> env = new HashMap<>();
+        for (var e : ((Map<String, Object>) at((Map<String, Object>) services.get("shardgrid-1"), "environment"))
+                .entrySet()) {
+            env.put(e.getKey(), String.valueOf(e.getValue()));
+        }
+        assertThat(env).containsEntry("PEER_DOMAIN", "");
+
+        env.put("POD_NAME", "shardgrid-0");
+        ServerConfig first = parseServer(entrypointArgs(env));
+        assertThat(first.bootstrap()).isTrue();
+        assertThat(first.grpcAddress()).isEqualTo("shardgrid-0:9090");
+        assertThat(first.partitions()).isEqualTo(64);
+
+        env.put("POD_NAME", "shardgrid-2");
+        ServerConfig third = parseServer(entrypointArgs(env));
+        assertThat(third.bootstrap()).isFalse();
+        assertThat(third.join()).isEqualTo("shardgrid-0:8080");
+        assertThat(third.raftAddress()).isEqualTo("shardgrid-2:11000");
+        assertThat(third.httpAddress()).isEqualTo("shardgrid-2:8080");
+    }
+
+    @Test
+    void aNodeNameWithoutAnOrdinalIsRefusedWithTheReason() throws Exception {
+        Process p = entrypoint(Map.of("POD_NAME", "shardgrid", "SHARDGRID_DRY_RUN", "1"));
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isEqualTo(2);
+        assertThat(out).contains("POD_NAME 'shardgrid' must end in -<ordinal>");
+    }
+
     private static List<String> entrypointArgs(String pod) throws Exception {
+        return entrypointArgs(Map.of("POD_NAME", pod, "NAMESPACE", "prod"));
+    }
+
+    private static Process entrypoint(Map<String, String> env) throws IOException {
         ProcessBuilder pb = new ProcessBuilder("sh", DEPLOY.resolve("docker-entrypoint.sh").toString())
             .redirectErrorStream(true);
-        pb.environment().putAll(Map.of("POD_NAME", pod, "NAMESPACE", "prod", "SHARDGRID_DRY_RUN", "1"));
-        Process p = pb.start();
+        // Only what the deployment sets: nothing from the test's own environment.
+        pb.environment().keySet().removeIf(k -> !k.equals("PATH"));
+        pb.environment().putAll(env);
+        return pb.start();
+    }
+
+    private static List<String> entrypointArgs(Map<String, String> env) throws Exception {
+        Map<String, String> dryRun = new HashMap<>(env);
+        dryRun.put("SHARDGRID_DRY_RUN", "1");
+        Process p = entrypoint(dryRun);
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as(out).isZero();
