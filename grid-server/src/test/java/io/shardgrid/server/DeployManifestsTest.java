@@ -198,6 +198,26 @@ class DeployManifestsTest {
         return command.toConfig();
     }
 
+    @Test
+    @SuppressWarnings("unchecked")
+    void onlyTheClustersOwnPodsReachTheRaftPort() {
+        Map<String, Object> policy = only("NetworkPolicy");
+        assertThat(at(policy, "spec", "podSelector", "matchLabels"))
+            .isEqualTo(at(only("StatefulSet"), "spec", "template", "metadata", "labels"));
+        List<Map<String, Object>> rules = (List<Map<String, Object>>) at(policy, "spec", "ingress");
+        for (Map<String, Object> rule : rules) {
+            List<Integer> ports = ports(rule.get("ports"), "port");
+            if (ports.contains(11000)) {
+                assertThat(ports).as("a rule opening raft opens nothing else").containsOnly(11000);
+                assertThat((List<Map<String, Object>>) rule.get("from")).as("raft sources").isNotEmpty()
+                    .allSatisfy(from -> assertThat(at(from, "podSelector", "matchLabels"))
+                        .isEqualTo(at(policy, "spec", "podSelector", "matchLabels")));
+            }
+        }
+        assertThat(rules.stream().flatMap(r -> ports(r.get("ports"), "port").stream()))
+            .containsExactlyInAnyOrder(11000, 8080, 9090);
+    }
+
     private static Map<String, Object> only(String kind) {
         List<Map<String, Object>> found = documents.stream().filter(d -> kind.equals(d.get("kind"))).toList();
         assertThat(found).as(kind).hasSize(1);
