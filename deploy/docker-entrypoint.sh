@@ -33,6 +33,10 @@ fi
 SELF="${POD_NAME}${PEER_DOMAIN:+.$PEER_DOMAIN}"
 SEED="${SET_NAME}-0${PEER_DOMAIN:+.$PEER_DOMAIN}"
 
+if [ "${1:-}" = "health" ] && [ -n "${SHARDGRID_TLS_DIR:-}" ]; then
+  # No TLS client in the image's shell: with TLS, healthy means the HTTPS port accepts connections.
+  exec bash -c 'exec 3<>"/dev/tcp/$0/8080"' "$SELF"
+fi
 if [ "${1:-}" = "health" ]; then
   # shellcheck disable=SC2016 # $0 and $status belong to the bash script
   exec bash -c 'exec 3<>"/dev/tcp/$0/8080" || exit 1
@@ -57,6 +61,11 @@ if [ "$ORDINAL" = "0" ]; then
   set -- "$@" --bootstrap
 else
   set -- "$@" --join "${SEED}:8080"
+fi
+if [ -n "${SHARDGRID_TLS_DIR:-}" ]; then
+  # TLS on every port from a mounted Secret, with cert-manager's key names.
+  set -- "$@" --tls-cert "$SHARDGRID_TLS_DIR/tls.crt" --tls-key "$SHARDGRID_TLS_DIR/tls.key" \
+    --tls-ca "$SHARDGRID_TLS_DIR/ca.crt" --tls-client-auth "${SHARDGRID_TLS_CLIENT_AUTH:-none}"
 fi
 
 if [ "${SHARDGRID_DRY_RUN:-0}" = "1" ]; then

@@ -3,6 +3,7 @@ package io.shardgrid.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.shardgrid.server.config.ServerConfig;
+import io.shardgrid.server.config.TlsSettings;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.Yaml;
 import picocli.CommandLine;
 
@@ -216,6 +218,20 @@ class DeployManifestsTest {
         }
         assertThat(rules.stream().flatMap(r -> ports(r.get("ports"), "port").stream()))
             .containsExactlyInAnyOrder(11000, 8080, 9090);
+    }
+
+    @Test
+    void aMountedTlsSecretTurnsTlsOnThroughTheEntrypoint(@TempDir Path tls) throws Exception {
+        for (String file : List.of("tls.crt", "tls.key", "ca.crt")) {
+            Files.writeString(tls.resolve(file), "pem");
+        }
+        ServerConfig node = parseServer(entrypointArgs(Map.of("POD_NAME", "shardgrid-1", "NAMESPACE", "prod",
+            "SHARDGRID_TLS_DIR", tls.toString(), "SHARDGRID_TLS_CLIENT_AUTH", "require")));
+        assertThat(node.tls().enabled()).isTrue();
+        assertThat(node.tls().certificate()).isEqualTo(tls.resolve("tls.crt"));
+        assertThat(node.tls().trustedCa()).isEqualTo(tls.resolve("ca.crt"));
+        assertThat(node.tls().clientAuth()).isEqualTo(TlsSettings.ClientAuth.REQUIRE);
+        assertThat(parseServer(entrypointArgs("shardgrid-1")).tls().enabled()).isFalse();
     }
 
     private static Map<String, Object> only(String kind) {
