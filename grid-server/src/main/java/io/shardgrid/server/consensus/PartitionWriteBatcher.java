@@ -163,6 +163,10 @@ final class PartitionWriteBatcher {
         lastStampMs = Math.max(clock.nowMs(), Math.max(node.partitionClockMs(partitionId), lastStampMs));
         encoder.wrap(entryBuffer, 0).reset(lastStampMs);
         PartitionStore store = localStore();
+        // Each write is admitted against the store as applied, which does not change while a batch
+        // fills: the batch's writes after the first that takes memory must fit in the room left.
+        long room = store == null ? Long.MAX_VALUE : store.roomBytes();
+        long claimed = 0;
         int bytes = LogEntryDescriptor.HEADER_LENGTH;
         Pending next;
         while (batch.size() < maxOps && (next = queue.peek()) != null) {
@@ -176,6 +180,14 @@ final class PartitionWriteBatcher {
                 refused.add(next);
                 continue;
             }
+            long claim = claim(next.command(), store);
+            if (claim > 0) {
+                if (claimed > 0 && claimed + claim > room) {
+                    refused.add(next);
+                    continue;
+                }
+                claimed += claim;
+            }
             batch.add(next);
             append(next.command());
             bytes += opBytes;
@@ -187,16 +199,31 @@ final class PartitionWriteBatcher {
      * every replica then applies every entry, whatever its own node's budget says.
      */
     private boolean admitted(WriteCommand c, PartitionStore store) {
-        int valueLength = switch (c.type()) {
-            case SET, COMPARE_AND_SET -> c.value().length;
-            case INCREMENT -> LONGEST_DECIMAL;
-            case DELETE, EVICT, EXPIRE -> -1; // they only free memory
-        };
+        int valueLength = valueLength(c);
         if (valueLength < 0 || store == null) {
             return true;
         }
         key.wrap(c.key());
         return store.admits(key, 0, c.key().length, valueLength);
+    }
+
+    /** The length of the value a write leaves at its key; -1 for writes that only free memory. */
+    private static int valueLength(WriteCommand c) {
+        return switch (c.type()) {
+            case SET, COMPARE_AND_SET -> c.value().length;
+            case INCREMENT -> LONGEST_DECIMAL;
+            case DELETE, EVICT, EXPIRE -> -1; // they only free memory
+        };
+    }
+
+    /** The bytes an admitted write takes beyond rewriting in place (0 for deletes and in-place rewrites). */
+    private long claim(WriteCommand c, PartitionStore store) {
+        int valueLength = valueLength(c);
+        if (valueLength < 0 || store == null) {
+            return 0;
+        }
+        key.wrap(c.key());
+        return store.admissionBytes(key, 0, c.key().length, valueLength);
     }
 
     /** This node's replica of the partition, or null if it has none (Ratis then refuses the entry). */

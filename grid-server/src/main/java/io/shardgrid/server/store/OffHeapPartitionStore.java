@@ -163,6 +163,18 @@ public final class OffHeapPartitionStore implements PartitionStore {
         return needed == 0 || needed <= budget.availableBytes();
     }
 
+    @Override
+    public long admissionBytes(DirectBuffer key, int keyOffset, int keyLength, int valueLength) {
+        final long newLength = entryLength(keyLength, valueLength);
+        return read(key, keyOffset, keyLength, 0, READ_FITS_IN_PLACE, newLength, null, 0) == 1 ? 0
+            : SizeClasses.roundUp(newLength);
+    }
+
+    @Override
+    public long roomBytes() {
+        return budget.availableBytes() + allocator.freeBytes();
+    }
+
     /**
      * Looks {@code key} up without waiting on the writer. {@link #READ_VALUE}: copies the live value
      * to {@code dst} and returns its length; {@link #READ_DEADLINE}: the live entry's deadline;

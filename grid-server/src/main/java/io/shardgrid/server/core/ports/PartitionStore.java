@@ -62,6 +62,17 @@ public interface PartitionStore extends AutoCloseable {
      */
     boolean admits(DirectBuffer key, int keyOffset, int keyLength, int valueLength);
 
+    /**
+     * The bytes a write {@link #admits} lets in takes when it is not rewritten in place (0 when it
+     * is). {@link #admits} judges one write against the store as applied; a leader batching several
+     * adds these up against {@link #roomBytes}, or every write of a batch would count on the same
+     * free block.
+     */
+    long admissionBytes(DirectBuffer key, int keyOffset, int keyLength, int valueLength);
+
+    /** What new entries may take now: the node budget left plus the free space inside this store's slabs. */
+    long roomBytes();
+
     /** Inserts or replaces; returns {@link #OK} or {@link #FULL}. */
     int set(DirectBuffer key, int keyOffset, int keyLength,
             DirectBuffer value, int valueOffset, int valueLength, long expireAtMs, long nowMs);

@@ -76,6 +76,16 @@ final class HashMapPartitionStore implements PartitionStore {
     }
 
     @Override
+    public long admissionBytes(DirectBuffer key, int keyOffset, int keyLength, int valueLength) {
+        return 0;
+    }
+
+    @Override
+    public long roomBytes() {
+        return Long.MAX_VALUE;
+    }
+
+    @Override
     public int set(DirectBuffer key, int keyOffset, int keyLength,
                    DirectBuffer value, int valueOffset, int valueLength, long expireAtMs, long nowMs) {
         writeNowMs.add(nowMs);
