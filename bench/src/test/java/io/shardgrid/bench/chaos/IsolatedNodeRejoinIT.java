@@ -1,6 +1,7 @@
 package io.shardgrid.bench.chaos;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
@@ -20,6 +21,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -148,30 +150,23 @@ class IsolatedNodeRejoinIT {
     }
 
     private RaftView awaitSettled(ProcessCluster cluster, Duration timeout) throws InterruptedException {
-        long deadlineNs = System.nanoTime() + timeout.toNanos();
-        RaftView v = view(cluster);
-        while (!v.settled()) {
-            if (System.nanoTime() > deadlineNs) {
-                throw new AssertionError("not settled within " + timeout.toSeconds() + " s: " + describe(v) + "\n"
-                    + cluster.dump(20));
-            }
-            Thread.sleep(250);
-            v = view(cluster);
+        try {
+            return await().atMost(timeout).pollInterval(Duration.ofMillis(250))
+                .until(() -> view(cluster), RaftView::settled);
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("not settled within " + timeout.toSeconds() + " s: " + describe(view(cluster))
+                + "\n" + cluster.dump(20), e);
         }
-        return v;
     }
 
     private void awaitLeader(ProcessCluster cluster, int partition, int node, Duration timeout)
         throws InterruptedException {
-        long deadlineNs = System.nanoTime() + timeout.toNanos();
-        RaftView v = view(cluster);
-        while (v.leaders().getOrDefault(partition, 0) != node) {
-            if (System.nanoTime() > deadlineNs) {
-                throw new AssertionError("partition " + partition + " not led by node" + node + " within "
-                    + timeout.toSeconds() + " s: " + describe(v));
-            }
-            Thread.sleep(250);
-            v = view(cluster);
+        try {
+            await().atMost(timeout).pollInterval(Duration.ofMillis(250))
+                .until(() -> view(cluster), v -> v.leaders().getOrDefault(partition, 0) == node);
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("partition " + partition + " not led by node" + node + " within "
+                + timeout.toSeconds() + " s: " + describe(view(cluster)), e);
         }
     }
 
