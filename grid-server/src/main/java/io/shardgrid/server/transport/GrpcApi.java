@@ -34,10 +34,12 @@ public final class GrpcApi implements AutoCloseable {
             // Clients ping every 10 s to find dead peers under their watch streams.
             .permitKeepAliveTime(5, TimeUnit.SECONDS)
             .permitKeepAliveWithoutCalls(true)
-            .addService(ServerInterceptors.intercept(new GridDataService(service, raft::map, metrics), clientToken))
-            .addService(ServerInterceptors.intercept(routing, clientToken))
-            .addService(ServerInterceptors.intercept(new GridAdminService(raft, membership, placement, adminExecutor,
-                config.placement().downAfter().toMillis()), adminToken))
+            .addService(ServerInterceptors.intercept(UndecodableRequests.refusedAsInvalid(
+                new GridDataService(service, raft::map, metrics).bindService()), clientToken))
+            .addService(ServerInterceptors.intercept(UndecodableRequests.refusedAsInvalid(routing.bindService()),
+                clientToken))
+            .addService(ServerInterceptors.intercept(UndecodableRequests.refusedAsInvalid(new GridAdminService(raft,
+                membership, placement, adminExecutor, config.placement().downAfter().toMillis()).bindService()), adminToken))
             .build();
     }
 
