@@ -13,6 +13,11 @@ import java.util.stream.Stream;
  * by a fixed offset. Only the wall clock moves ({@code FAKETIME_DONT_FAKE_MONOTONIC}): the JVM's
  * timers and Ratis's leader lease run on the monotonic clock, which a real clock step does not move
  * either, so the node sees what a host whose NTP stepped its clock sees.
+ *
+ * <p>{@code FAKETIME_FORCE_MONOTONIC_FIX=0}: libfaketime 0.9.10's default fix-up of
+ * {@code pthread_cond_timedwait} made the JVM's timed waits (which run on the monotonic clock) end
+ * early, so its threads spun: a node took 90 s instead of 12 to start, burning two cores. Without it
+ * the waits last as long as asked.
  */
 final class Faketime {
     private static final Path LIB_ROOT = Path.of("/usr/lib");
@@ -38,6 +43,7 @@ final class Faketime {
         return Map.of(
             "LD_PRELOAD", library.toString(),
             "FAKETIME", (offsetSeconds >= 0 ? "+" : "") + offsetSeconds + "s",
-            "FAKETIME_DONT_FAKE_MONOTONIC", "1");
+            "FAKETIME_DONT_FAKE_MONOTONIC", "1",
+            "FAKETIME_FORCE_MONOTONIC_FIX", "0");
     }
 }
