@@ -23,6 +23,8 @@ import io.shardgrid.proto.v1.OperatorResponse;
 import io.shardgrid.proto.v1.RebalanceRequest;
 import io.shardgrid.proto.v1.RebalanceResponse;
 import io.shardgrid.proto.v1.RemoveNodeRequest;
+import io.shardgrid.proto.v1.SplitRequest;
+import io.shardgrid.proto.v1.SplitResponse;
 import io.shardgrid.proto.v1.TransferLeaderRequest;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -95,6 +97,14 @@ public final class GridAdminClient implements AutoCloseable {
     public OperatorResponse transferLeader(int partition, String to) {
         return call(stub -> stub.transferLeader(TransferLeaderRequest.newBuilder().setPartitionId(partition)
             .setToNodeId(to).build()));
+    }
+
+    /**
+     * Splits {@code partition} online: it keeps the lower half of its hash range, a new partition on
+     * the same replicas takes the upper half. Returns once the partition map records the split.
+     */
+    public SplitResponse split(int partition) {
+        return call(stub -> stub.split(SplitRequest.newBuilder().setPartitionId(partition).build()));
     }
 
     /** Marks {@code nodeId} draining: placement moves every replica and leadership off it. */

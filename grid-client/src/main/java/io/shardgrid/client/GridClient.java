@@ -139,7 +139,7 @@ public final class GridClient implements AutoCloseable {
         NearCache.Ticket ticket = null;
         int partition = -1;
         if (nearCache != null && key.length > 0) {
-            partition = routes.map().partitioner().partitionOf(key);
+            partition = routes.map().partitionOf(key).partitionId();
             byte[] cached = nearCache.get(partition, key, System.currentTimeMillis());
             if (cached != null) {
                 return CompletableFuture.completedFuture(Optional.of(cached));

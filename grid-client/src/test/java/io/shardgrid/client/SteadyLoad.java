@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -65,6 +66,11 @@ final class SteadyLoad implements AutoCloseable {
 
     int acknowledgedWrites() {
         return acknowledged.size();
+    }
+
+    /** The keys whose writes were acknowledged so far. */
+    Set<String> acknowledgedKeys() {
+        return Set.copyOf(acknowledged.keySet());
     }
 
     List<Throwable> errors() {

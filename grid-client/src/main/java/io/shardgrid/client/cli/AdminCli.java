@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.util.JsonFormat;
 import io.shardgrid.client.GridAdminClient;
+import io.shardgrid.common.routing.HashRange;
 import io.shardgrid.proto.v1.ClusterStatusResponse;
 import io.shardgrid.proto.v1.ListNodesResponse;
 import io.shardgrid.proto.v1.ListPartitionsResponse;
@@ -12,6 +13,7 @@ import io.shardgrid.proto.v1.Operator;
 import io.shardgrid.proto.v1.OperatorResponse;
 import io.shardgrid.proto.v1.PartitionInfo;
 import io.shardgrid.proto.v1.RebalanceResponse;
+import io.shardgrid.proto.v1.SplitResponse;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -35,8 +37,10 @@ import picocli.CommandLine.ParentCommand;
  */
 @Command(name = "admin", mixinStandardHelpOptions = true,
     subcommands = {AdminCli.Status.class, AdminCli.Nodes.class, AdminCli.Partitions.class, AdminCli.Rebalance.class,
-        AdminCli.Move.class, AdminCli.TransferLeader.class, AdminCli.Drain.class, AdminCli.Remove.class},
-    description = "Cluster administration: status, nodes, partitions, rebalance, move, transfer-leader, drain, remove.")
+        AdminCli.Move.class, AdminCli.TransferLeader.class, AdminCli.Split.class, AdminCli.Drain.class,
+        AdminCli.Remove.class},
+    description = "Cluster administration: status, nodes, partitions, rebalance, move, transfer-leader, split, drain,"
+        + " remove.")
 final class AdminCli {
     /** Where {@code bin/grid local-cluster} keeps the token it generated. */
     static final Path LOCAL_CLUSTER_TOKEN = Path.of("local-cluster", "admin-token");
@@ -258,6 +262,31 @@ final class AdminCli {
                 admin.printOperators(r.getOperatorsList());
             }
             return 0;
+        }
+    }
+
+    @Command(name = "split", description = "Split PARTITION online: it keeps the lower half of its hash range, a new"
+        + " partition on the same replicas takes the upper half.")
+    static final class Split implements Callable<Integer> {
+        @ParentCommand
+        AdminCli admin;
+
+        @Parameters(index = "0", paramLabel = "PARTITION")
+        int partition;
+
+        @Override
+        public Integer call() {
+            SplitResponse r = admin.call(c -> c.split(partition));
+            if (!admin.printedJson(r)) {
+                admin.out().printf("partition %d split at map epoch %d: p%d owns %s, p%d owns %s%n", r.getPartitionId(),
+                    r.getMapEpoch(), r.getPartitionId(), range(r.getRange()), r.getChildPartitionId(),
+                    range(r.getChildRange()));
+            }
+            return 0;
+        }
+
+        private static String range(io.shardgrid.proto.v1.HashRange r) {
+            return new HashRange(r.getPrefixBits(), r.getPrefix()).toString();
         }
     }
 

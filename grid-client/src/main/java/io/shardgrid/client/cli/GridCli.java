@@ -179,10 +179,12 @@ public final class GridCli {
                 for (NodeDescriptor n : map.nodes().values()) {
                     out.printf("%-12s %-22s %-22s %-22s%n", n.nodeId(), n.grpcAddress(), n.httpAddress(), n.raftAddress());
                 }
-                out.printf("%n%-10s %-12s %-12s %s%n", "PARTITION", "LEADER", "CONF-EPOCH", "REPLICAS");
+                out.printf("%n%-10s %-12s %-12s %-36s %s%n", "PARTITION", "LEADER", "CONF-EPOCH", "HASH-RANGE",
+                    "REPLICAS");
                 for (PartitionAssignment p : map.partitions()) {
-                    out.printf("%-10d %-12s %-12d %s%n", p.partitionId(), p.hasLeaderHint() ? p.leaderHint() : "-",
-                        p.confEpoch(), String.join(",", p.replicas()));
+                    String range = p.splitting() ? "(splitting off " + p.splitParent() + ")" : p.range().toString();
+                    out.printf("%-10d %-12s %-12d %-36s %s%n", p.partitionId(),
+                        p.hasLeaderHint() ? p.leaderHint() : "-", p.confEpoch(), range, String.join(",", p.replicas()));
                 }
                 return 0;
             }

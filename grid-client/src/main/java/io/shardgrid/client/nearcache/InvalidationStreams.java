@@ -66,7 +66,7 @@ public final class InvalidationStreams implements AutoCloseable {
     /** Whether every replica of {@code partition} is streaming its invalidations to us. */
     public boolean armed(int partition) {
         PartitionMap m = map.get();
-        if (m == null || partition >= m.partitionCount()) {
+        if (m == null || !m.hasPartition(partition)) {
             return false;
         }
         PartitionAssignment a = m.partition(partition);

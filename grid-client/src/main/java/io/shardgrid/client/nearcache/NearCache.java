@@ -32,7 +32,8 @@ import java.util.function.IntPredicate;
 public final class NearCache {
     private static final int STRIPES = 4096;
 
-    private record Entry(byte[] value, long expireAtMs, long epoch) {
+    /** {@code partition}: where the value was read; a split may since have routed the key elsewhere. */
+    private record Entry(byte[] value, long expireAtMs, int partition, long epoch) {
     }
 
     /** What a read saw before it left; see the class comment. */
@@ -68,7 +69,8 @@ public final class NearCache {
     /** The cached value (a copy), or {@code null} on a miss. */
     public byte[] get(int partition, byte[] key, long nowMs) {
         Entry e = cache.getIfPresent(ByteBuffer.wrap(key));
-        if (e == null || e.epoch != epochs.get(partition) || (e.expireAtMs != 0 && e.expireAtMs <= nowMs)) {
+        if (e == null || !tracked(partition) || e.partition != partition || e.epoch != epochs.get(partition)
+            || (e.expireAtMs != 0 && e.expireAtMs <= nowMs)) {
             misses.increment();
             return null;
         }
@@ -78,7 +80,7 @@ public final class NearCache {
 
     /** Taken before a read goes out; {@code null} when the partition may not be cached now. */
     public Ticket ticket(int partition, byte[] key) {
-        if (!armed.test(partition)) {
+        if (!tracked(partition) || !armed.test(partition)) {
             return null;
         }
         int stripe = stripe(key);
@@ -88,7 +90,15 @@ public final class NearCache {
     /** Caches what a read returned, unless something invalidated it while the read was out. */
     public void put(Ticket ticket, byte[] key, byte[] value, long expireAtMs) {
         cache.asMap().compute(ByteBuffer.wrap(key.clone()), (k, old) -> stillValid(ticket)
-            ? new Entry(value.clone(), expireAtMs, ticket.epoch) : old);
+            ? new Entry(value.clone(), expireAtMs, ticket.partition, ticket.epoch) : old);
+    }
+
+    /**
+     * Whether this cache keeps counters for {@code partition}: those of the map it started with.
+     * A partition split off later is read through, never cached, until the client restarts.
+     */
+    private boolean tracked(int partition) {
+        return partition >= 0 && partition < partitionCount;
     }
 
     private boolean stillValid(Ticket t) {
@@ -127,7 +137,10 @@ public final class NearCache {
         }
     }
 
-    /** Drops the partitions whose leader or replicas changed: their invalidations come from elsewhere now. */
+    /**
+     * Drops the partitions whose leader or replicas changed (their invalidations come from elsewhere
+     * now) or whose range shrank in a split.
+     */
     public void onMapChange(PartitionMap before, PartitionMap after) {
         if (before == null) {
             return;
@@ -136,7 +149,7 @@ public final class NearCache {
             PartitionAssignment a = before.partition(p);
             PartitionAssignment b = after.partition(p);
             if (!a.leaderHint().equals(b.leaderHint()) || !a.replicas().equals(b.replicas())
-                || !a.learners().equals(b.learners())) {
+                || !a.learners().equals(b.learners()) || !a.range().equals(b.range())) {
                 dropPartition(p);
             }
         }

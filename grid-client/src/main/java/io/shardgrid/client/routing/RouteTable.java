@@ -96,7 +96,7 @@ public final class RouteTable implements AutoCloseable {
         if (nodeId == null || nodeId.isEmpty()) {
             return;
         }
-        install(current -> current == null || partitionId >= current.partitionCount()
+        install(current -> current == null || !current.hasPartition(partitionId)
             || current.node(nodeId).isEmpty() ? current : current.withLeaderHint(partitionId, nodeId));
     }
 

@@ -21,12 +21,18 @@ public final class PartitionMapCodec {
             b.addNodes(toMessage(node));
         }
         for (PartitionAssignment p : map.partitions()) {
-            b.addPartitions(io.shardgrid.proto.v1.PartitionAssignment.newBuilder()
+            io.shardgrid.proto.v1.PartitionAssignment.Builder a = io.shardgrid.proto.v1.PartitionAssignment.newBuilder()
                 .setPartitionId(p.partitionId())
                 .addAllReplicaNodeIds(p.replicas())
                 .addAllLearnerNodeIds(p.learners())
                 .setLeaderNodeId(p.leaderHint())
-                .setConfEpoch(p.confEpoch()));
+                .setConfEpoch(p.confEpoch())
+                .setRange(io.shardgrid.proto.v1.HashRange.newBuilder()
+                    .setPrefixBits(p.range().bits()).setPrefix(p.range().prefix()));
+            if (p.splitting()) {
+                a.setSplitting(true).setSplitParent(p.splitParent());
+            }
+            b.addPartitions(a);
         }
         return b.build();
     }
@@ -39,8 +45,11 @@ public final class PartitionMapCodec {
         }
         List<PartitionAssignment> partitions = new ArrayList<>(m.getPartitionsCount());
         for (io.shardgrid.proto.v1.PartitionAssignment p : m.getPartitionsList()) {
+            HashRange range = p.hasRange() ? new HashRange(p.getRange().getPrefixBits(), p.getRange().getPrefix())
+                : null;
             partitions.add(new PartitionAssignment(p.getPartitionId(), p.getReplicaNodeIdsList(),
-                p.getLearnerNodeIdsList(), p.getLeaderNodeId(), p.getConfEpoch()));
+                p.getLearnerNodeIdsList(), p.getLeaderNodeId(), p.getConfEpoch(), range,
+                p.getSplitting() ? p.getSplitParent() : PartitionAssignment.NO_PARENT));
         }
         if (partitions.size() != m.getPartitionCount()) {
             throw new IllegalArgumentException("map lists " + partitions.size() + " partitions but declares "

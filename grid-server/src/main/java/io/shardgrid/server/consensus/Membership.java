@@ -100,7 +100,9 @@ public final class Membership {
         addToMeta(joiner, map);
         for (int p = 0; p < map.partitionCount(); p++) {
             PartitionAssignment a = readMap().partition(p);
-            if (a.replicas().contains(joiner.nodeId()) || a.replicas().size() >= map.replicationFactor()) {
+            // A partition being split off has no group yet; it gets the joiner once it is done.
+            if (a.splitting() || a.replicas().contains(joiner.nodeId())
+                || a.replicas().size() >= map.replicationFactor()) {
                 continue;
             }
             List<RaftPeer> peers = peers(readMap(), a.replicas());
@@ -130,7 +132,7 @@ public final class Membership {
     public void spreadLeaders() throws IOException {
         PartitionMap map = readMap();
         for (PartitionAssignment a : map.partitions()) {
-            if (a.replicas().size() < 2) {
+            if (a.replicas().size() < 2 || a.splitting()) {
                 continue;
             }
             List<String> sorted = new ArrayList<>(a.replicas());
@@ -477,7 +479,7 @@ public final class Membership {
         return peers(map, ids.subList(0, Math.min(META_VOTERS, ids.size())));
     }
 
-    private static List<RaftPeer> peers(PartitionMap map, List<String> nodeIds) {
+    static List<RaftPeer> peers(PartitionMap map, List<String> nodeIds) {
         List<RaftPeer> peers = new ArrayList<>(nodeIds.size());
         for (String id : nodeIds) {
             NodeDescriptor d = map.node(id).orElseThrow(

@@ -1,5 +1,7 @@
 package io.shardgrid.server.consensus;
 
+import io.shardgrid.common.routing.HashRange;
+import io.shardgrid.common.routing.Partitioner;
 import io.shardgrid.server.consensus.codec.LogEntryApplier;
 import io.shardgrid.server.consensus.codec.LogEntryFlyweight;
 import io.shardgrid.server.consensus.codec.LogOpFlyweight;
@@ -12,8 +14,14 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.LongPredicate;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
@@ -45,9 +53,14 @@ import org.slf4j.LoggerFactory;
  * kept such an entry a while longer behaves the same. See docs/MEMORY.md.
  */
 final class PartitionStateMachine extends SnapshottingStateMachine {
-    /** Our header before the store's snapshot: "SGPC", a version, the apply clock. */
+    /**
+     * Our header before the store's snapshot: "SGPC", a version, the apply clock; from version 2
+     * the partition's hash range too (bits, or -1 for "whatever the map gives it", and prefix) and
+     * the ids of the partitions split off it (a count, then each id).
+     */
     private static final int SNAPSHOT_MAGIC = 0x4350_4753;
-    private static final int SNAPSHOT_VERSION = 1;
+    private static final int SNAPSHOT_VERSION = 2;
+    private static final int NO_RANGE = -1;
 
     private static final Logger LOG = LoggerFactory.getLogger(PartitionStateMachine.class);
     /** Checks entries on the threads that submit them (Ratis calls startTransaction there). */
@@ -58,6 +71,17 @@ final class PartitionStateMachine extends SnapshottingStateMachine {
     private final int partitionId;
     private final PartitionStore store;
     private final KeyChangeListener changes;
+    /** The node's groups, for split entries; null where none can be applied (tests of one machine). */
+    private final SplitHost splitHost;
+    /**
+     * The keys this replica owns, or null for "every key the map routes here" (a partition never
+     * split, nor split off another). Part of the replicated state: set only by a split entry, a
+     * seed, or a snapshot; written on the apply thread, read by the request path.
+     */
+    private volatile HashRange range;
+    /** The partitions split off this one, in order (replicated state, kept in snapshots); apply thread. */
+    private final List<Integer> children = new ArrayList<>();
+    private final LongPredicate ownsKeyHash = this::ownsHash;
 
     // Apply-thread only.
     private final ExpandableArrayBuffer entryBytes = new ExpandableArrayBuffer(64 * 1024);
@@ -73,9 +97,25 @@ final class PartitionStateMachine extends SnapshottingStateMachine {
     private volatile long applyClockMs;
 
     PartitionStateMachine(int partitionId, PartitionStore store, KeyChangeListener changes) {
+        this(partitionId, store, changes, null);
+    }
+
+    PartitionStateMachine(int partitionId, PartitionStore store, KeyChangeListener changes, SplitHost splitHost) {
         this.partitionId = partitionId;
         this.store = store;
         this.changes = changes;
+        this.splitHost = splitHost;
+    }
+
+    /** Whether this replica owns the key with {@code hash}: false once a split moved it to a child. */
+    boolean ownsHash(long hash) {
+        HashRange r = range;
+        return r == null || r.contains(hash);
+    }
+
+    /** The range this replica owns, or null while no split has narrowed it. */
+    HashRange range() {
+        return range;
     }
 
     int partitionId() {
@@ -93,8 +133,18 @@ final class PartitionStateMachine extends SnapshottingStateMachine {
     @Override
     public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
         TransactionContext trx = super.startTransaction(request);
+        ByteString content = request.getMessage().getContent();
+        if (SplitEntry.isSplit(content)) {
+            try {
+                SplitEntry.parse(content);
+            } catch (IllegalArgumentException e) {
+                trx.setException(new MalformedLogEntryException("partition " + partitionId
+                    + " refused a malformed split entry: " + e.getMessage()));
+            }
+            return trx;
+        }
         try {
-            ENTRY_CHECKS.get().check(request.getMessage().getContent());
+            ENTRY_CHECKS.get().check(content);
         } catch (MalformedLogEntryException e) {
             LOG.warn("p{}: refused a malformed entry from client {}: {}", partitionId, request.getClientId(),
                 e.getMessage());
@@ -108,6 +158,9 @@ final class PartitionStateMachine extends SnapshottingStateMachine {
     public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
         LogEntryProto log = trx.getLogEntry();
         ByteString data = log.getStateMachineLogEntry().getLogData();
+        if (SplitEntry.isSplit(data)) {
+            return CompletableFuture.completedFuture(applySplit(SplitEntry.parse(data), log));
+        }
         int length = data.size();
         entryBytes.checkLimit(length);
         data.copyTo(entryBytes.byteArray(), 0);
@@ -123,7 +176,8 @@ final class PartitionStateMachine extends SnapshottingStateMachine {
             return CompletableFuture.completedFuture(leader ? Message.valueOf(NO_RESULTS) : Message.EMPTY);
         }
         applyClockMs = Math.max(applyClockMs, entry.leaderTimeMs());
-        applier.apply(entry, store, applyClockMs, leader ? results.reset() : LogEntryApplier.IGNORE_RESULTS);
+        applier.apply(entry, store, applyClockMs, leader ? results.reset() : LogEntryApplier.IGNORE_RESULTS,
+            range == null ? null : ownsKeyHash);
         updateLastAppliedTermIndex(log.getTerm(), log.getIndex());
         if (leader && changes.active()) {
             publishChangedKeys();
@@ -202,9 +256,19 @@ final class PartitionStateMachine extends SnapshottingStateMachine {
         header.writeInt(SNAPSHOT_MAGIC);
         header.writeInt(SNAPSHOT_VERSION);
         header.writeLong(applyClockMs);
+        writeRange(header, range);
+        header.writeInt(children.size());
+        for (int child : children) {
+            header.writeInt(child);
+        }
         header.flush();
         // Entries expired at the apply clock are dead on every replica for good: leave them out.
         store.writeSnapshot(out, applyClockMs);
+    }
+
+    private static void writeRange(DataOutputStream out, HashRange range) throws IOException {
+        out.writeInt(range == null ? NO_RANGE : range.bits());
+        out.writeLong(range == null ? 0 : range.prefix());
     }
 
     @Override
@@ -214,13 +278,33 @@ final class PartitionStateMachine extends SnapshottingStateMachine {
         DataInputStream header = new DataInputStream(marked);
         if (header.readInt() == SNAPSHOT_MAGIC) {
             int version = header.readInt();
-            if (version != SNAPSHOT_VERSION) {
+            if (version != 1 && version != SNAPSHOT_VERSION) {
                 throw new IOException("partition " + partitionId + " snapshot header version " + version
-                    + " is not supported, expected " + SNAPSHOT_VERSION);
+                    + " is not supported, expected 1 or " + SNAPSHOT_VERSION);
             }
             long clock = header.readLong();
+            HashRange stored = null;
+            List<Integer> storedChildren = new ArrayList<>();
+            if (version >= 2) {
+                int bits = header.readInt();
+                long prefix = header.readLong();
+                stored = bits == NO_RANGE ? null : new HashRange(bits, prefix);
+                int count = header.readInt();
+                if (count < 0 || count > Partitioner.MAX_PARTITIONS) {
+                    throw new IOException("partition " + partitionId + " snapshot names " + count + " children");
+                }
+                for (int i = 0; i < count; i++) {
+                    storedChildren.add(header.readInt());
+                }
+            }
             store.readSnapshot(marked);
             applyClockMs = clock;
+            range = stored;
+            children.addAll(storedChildren);
+            if (splitHost != null) {
+                // Caught up by snapshot past a split entry: this node may lack the child's group.
+                splitHost.ensureChildGroups(partitionId, List.copyOf(children));
+            }
         } else {
             // Written before the header existed: the store's snapshot alone, expired entries kept.
             marked.reset();
@@ -233,6 +317,76 @@ final class PartitionStateMachine extends SnapshottingStateMachine {
     protected void resetState() {
         store.clear();
         applyClockMs = 0;
+        range = null;
+        children.clear();
+    }
+
+    /** A partition split off another starts from the seed its parent's split entry wrote. */
+    @Override
+    protected Path seedSnapshot() {
+        return splitHost == null ? null : splitHost.seedFile(partitionId);
+    }
+
+    /**
+     * Applies a split entry, the same on every replica at the same index: the upper half of the
+     * parent range is written as the child's seed (durably), the child's group is added on this
+     * node with this group's peers and takes the seed as its first snapshot, and only then do the
+     * moved keys leave this store and the range halve. A replay after a restart finds the child's
+     * group there already and only drops the upper half. An I/O failure stops this replica's apply
+     * (the entry is not skipped): replicas may differ in speed, never in state.
+     */
+    private Message applySplit(SplitEntry split, LogEntryProto log) {
+        HashRange parent = split.parentRange();
+        SplitEntry.Outcome outcome;
+        String detail;
+        if (range != null && range.equals(parent.lower())) {
+            outcome = SplitEntry.Outcome.ALREADY_SPLIT;
+            detail = "partition " + partitionId + " already owns only " + range;
+        } else if ((range != null && !range.equals(parent)) || splitHost == null) {
+            outcome = SplitEntry.Outcome.REFUSED;
+            detail = "partition " + partitionId + " owns " + (range == null ? "its map range" : range) + ", not "
+                + parent;
+        } else {
+            try {
+                splitOff(split);
+            } catch (IOException e) {
+                throw new UncheckedIOException("partition " + partitionId + " could not split at index "
+                    + log.getIndex(), e);
+            }
+            outcome = SplitEntry.Outcome.SPLIT;
+            detail = "partition " + partitionId + " keeps " + range + ", partition " + split.childId() + " takes "
+                + parent.upper();
+        }
+        updateLastAppliedTermIndex(log.getTerm(), log.getIndex());
+        LOG.info("p{}: split entry at index {}: {} ({})", partitionId, log.getIndex(), outcome, detail);
+        return SplitEntry.reply(outcome, detail);
+    }
+
+    private void splitOff(SplitEntry split) throws IOException {
+        HashRange upper = split.parentRange().upper();
+        int child = split.childId();
+        Path seed = splitHost.seedFile(child);
+        if (!splitHost.hostsGroup(child)) {
+            Files.createDirectories(seed.getParent());
+            DurableFiles.replace(seed, seed.resolveSibling(seed.getFileName() + ".tmp"), out -> {
+                DataOutputStream header = new DataOutputStream(out);
+                header.writeInt(SNAPSHOT_MAGIC);
+                header.writeInt(SNAPSHOT_VERSION);
+                header.writeLong(applyClockMs);
+                writeRange(header, upper);
+                header.writeInt(0); // no children yet
+                header.flush();
+                store.writeSnapshot(out, applyClockMs, upper::contains, child);
+            });
+            splitHost.addChildGroup(child, partitionId);
+        }
+        Files.deleteIfExists(seed); // the child's group holds it as its own snapshot now
+        // Narrowed before the removal: a reader that finds the range unchanged after reading a key
+        // (GridService) read it before any key left.
+        range = split.parentRange().lower();
+        long moved = store.removeIf(upper::contains);
+        children.add(child);
+        LOG.info("p{}: {} keys moved to partition {} ({})", partitionId, moved, child, upper);
     }
 
     /** Parses an entry in place, without copying it, only to see that it is well formed. */

@@ -84,6 +84,7 @@ public final class RatisNode implements ConsensusGroups, Closeable {
     private volatile PartitionMap remoteMap;
     private final Partitioner configuredPartitioner;
     private final LogFailureRecovery logRecovery;
+    private final NodeSplitHost splitHost;
     /** How often replicas whose raft log failed are reopened (see {@link LogFailureRecovery}). */
     private static final long LOG_RECOVERY_INTERVAL_MS = 3_000;
 
@@ -107,6 +108,7 @@ public final class RatisNode implements ConsensusGroups, Closeable {
             .setStateMachineRegistry(this::newStateMachine)
             .setOption(RaftStorage.StartupOption.RECOVER)
             .build();
+        this.splitHost = new NodeSplitHost(server, config.dataDir(), config.nodeId(), this::map);
         this.logRecovery = new LogFailureRecovery(config.nodeId(), server, this::logFailures, GroupIds::partition,
             LOG_RECOVERY_INTERVAL_MS);
     }
@@ -165,7 +167,7 @@ public final class RatisNode implements ConsensusGroups, Closeable {
         }
         for (int p : hostedPartitions()) {
             DivisionInfo info = assignedHere(map, p) ? info(p) : null;
-            if (info != null && info.getLeaderId() != null && p < map.partitionCount()) {
+            if (info != null && info.getLeaderId() != null && map.hasPartition(p)) {
                 String leader = info.getLeaderId().toString();
                 if (!leader.equals(map.partition(p).leaderHint())) {
                     map = map.withLeaderHint(p, leader);
@@ -255,7 +257,7 @@ public final class RatisNode implements ConsensusGroups, Closeable {
         if (p < 0) {
             throw new IllegalArgumentException("group " + groupId + " is not a Shardgrid group");
         }
-        PartitionStateMachine sm = new PartitionStateMachine(p, storeFactory.apply(p), keyChanges);
+        PartitionStateMachine sm = new PartitionStateMachine(p, storeFactory.apply(p), keyChanges, splitHost);
         PartitionStateMachine previous = partitions.put(p, sm);
         if (previous != null) {
             previous.store().close();
@@ -276,7 +278,7 @@ public final class RatisNode implements ConsensusGroups, Closeable {
      * while this node was down, not yet deleted) knows nothing current about the group.
      */
     private boolean assignedHere(PartitionMap map, int partitionId) {
-        if (map == null || partitionId >= map.partitionCount()) {
+        if (map == null || !map.hasPartition(partitionId)) {
             return true;
         }
         var a = map.partition(partitionId);
@@ -323,7 +325,7 @@ public final class RatisNode implements ConsensusGroups, Closeable {
             return Optional.of(info.getLeaderId().toString());
         }
         PartitionMap map = map();
-        if (map != null && partitionId < map.partitionCount()) {
+        if (map != null && map.hasPartition(partitionId)) {
             var a = map.partition(partitionId);
             if (a.hasLeaderHint() && a.replicas().contains(a.leaderHint())) {
                 return Optional.of(a.leaderHint());
@@ -476,6 +478,13 @@ public final class RatisNode implements ConsensusGroups, Closeable {
         });
     }
 
+    /** False for a key a split moved out of the local replica's range (an older map routed it here). */
+    @Override
+    public boolean owns(int partitionId, byte[] key) {
+        PartitionStateMachine sm = partitions.get(partitionId);
+        return sm == null || sm.ownsHash(Partitioner.hash(key));
+    }
+
     @Override
     public PartitionStore store(int partitionId) {
         PartitionStateMachine sm = partitions.get(partitionId);
@@ -515,6 +524,7 @@ public final class RatisNode implements ConsensusGroups, Closeable {
     @Override
     public void close() throws IOException {
         logRecovery.close();
+        splitHost.close();
         batchExecutor.shutdownNow();
         submitExecutor.shutdownNow();
         try {

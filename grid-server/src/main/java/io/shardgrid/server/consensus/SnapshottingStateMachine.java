@@ -62,12 +62,24 @@ abstract class SnapshottingStateMachine extends BaseStateMachine {
     /** Drops the whole state. */
     protected abstract void resetState();
 
+    /**
+     * A state this group starts from when it has no snapshot of its own (a partition split off
+     * another), or null. It becomes the group's snapshot at term 0, index 0, so Ratis begins the
+     * log after it and sends it, as any snapshot, to a replica that has to catch up from nothing.
+     */
+    protected Path seedSnapshot() {
+        return null;
+    }
+
     @Override
     public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
         getLifeCycle().startAndTransition(() -> {
             super.initialize(server, groupId, raftStorage);
             storage.init(raftStorage);
             SingleFileSnapshotInfo snapshot = storage.getLatestSnapshot();
+            if (snapshot == null) {
+                snapshot = adoptSeed();
+            }
             loadSnapshot(snapshot);
             latestSnapshot = snapshot;
         });
@@ -139,6 +151,22 @@ abstract class SnapshottingStateMachine extends BaseStateMachine {
             new SingleFileSnapshotInfo(new FileInfo(target.toPath(), md5), last));
         LOG.debug("{}: snapshot at {} to {}", getId(), last, target);
         return last.getIndex();
+    }
+
+    /** Copies the seed, if there is one, durably into this group's storage as its snapshot (0, 0). */
+    private SingleFileSnapshotInfo adoptSeed() throws IOException {
+        Path seed = seedSnapshot();
+        if (seed == null || !Files.exists(seed)) {
+            return null;
+        }
+        TermIndex start = TermIndex.valueOf(0, 0);
+        File target = storage.getSnapshotFile(start.getTerm(), start.getIndex());
+        DurableFiles.replace(target.toPath(), target.toPath().resolveSibling(target.getName() + ".tmp"),
+            out -> Files.copy(seed, out));
+        MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(target);
+        DurableFiles.forceDirectory(target.toPath().getParent());
+        LOG.info("{}: starts from the split seed {}", getId(), seed);
+        return storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(target.toPath(), md5), start));
     }
 
     private void loadSnapshot(SingleFileSnapshotInfo snapshot) throws IOException {

@@ -86,12 +86,29 @@ public final class GridService {
         limits.checkKey(key.length);
         int p = partitioner.get().partitionOf(key);
         if (staleOk && groups.hosts(p)) {
-            return CompletableFuture.completedFuture(readLocal(p, key));
+            try {
+                return CompletableFuture.completedFuture(readOwned(p, key));
+            } catch (GridException e) {
+                return CompletableFuture.failedFuture(e);
+            }
         }
         if (!groups.isLeader(p)) {
             return CompletableFuture.failedFuture(notLeader(p));
         }
-        return groups.readBarrier(p).thenApply(ignored -> readLocal(p, key));
+        return groups.readBarrier(p).thenApply(ignored -> readOwned(p, key));
+    }
+
+    /**
+     * Reads the local replica, then checks it still owns the key: a split narrows the range before
+     * it removes the moved keys, so a read that finds the range unchanged afterwards read before
+     * any removal, and one that does not answers STALE_EPOCH rather than a false "absent".
+     */
+    private GetResult readOwned(int p, byte[] key) {
+        GetResult result = readLocal(p, key);
+        if (!groups.owns(p, key)) {
+            throw moved(p);
+        }
+        return result;
     }
 
     /** Validates {@code command} against the limits and commits it through the partition's log. */
@@ -107,6 +124,9 @@ public final class GridService {
     private CompletableFuture<WriteResult> makingRoom(int p, WriteCommand command, CompletableFuture<WriteResult> write,
                                                       int attemptsLeft) {
         return write.thenCompose(result -> {
+            if (result.status() == PartitionStore.MOVED) {
+                return CompletableFuture.failedFuture(moved(p));
+            }
             if (result.status() != PartitionStore.FULL || attemptsLeft == 0) {
                 return CompletableFuture.completedFuture(result);
             }
@@ -183,6 +203,16 @@ public final class GridService {
                 "", mapEpoch.getAsLong(), null);
         }
         return GridException.notLeader(p, groups.leaderOf(p).orElse(""), mapEpoch.getAsLong());
+    }
+
+    /**
+     * STALE_EPOCH for a key a split moved out of partition {@code p}: nothing was read or changed;
+     * the caller refreshes its map (which names the new owner once the split is recorded) and retries.
+     */
+    private GridException moved(int p) {
+        long epoch = mapEpoch.getAsLong();
+        return new GridException(GridErrorCode.STALE_EPOCH, "partition " + p + " split; the key now belongs to"
+            + " another partition (map epoch " + epoch + " or later); refresh the map", "", epoch, null);
     }
 
     /** Per-thread buffers so a read allocates only the value it returns. */

@@ -8,6 +8,7 @@ import io.shardgrid.common.routing.PartitionAssignment;
 import io.shardgrid.common.routing.PartitionMap;
 import io.shardgrid.server.config.PlacementSettings;
 import io.shardgrid.server.consensus.Membership;
+import io.shardgrid.server.consensus.PartitionSplitter;
 import io.shardgrid.server.consensus.RatisNode;
 import io.shardgrid.server.placement.plan.MoveReplica;
 import io.shardgrid.server.placement.plan.NodeView;
@@ -54,6 +55,7 @@ public final class PlacementDriver implements AutoCloseable {
     private final ExecutorService workers;
     private final Map<Long, RunningOperator> running = new ConcurrentHashMap<>();
     private final Map<Integer, Long> strayCopiesSinceMs = new ConcurrentHashMap<>();
+    private final SplitRunner splits;
     private final AtomicLong ids = new AtomicLong();
     private final String nodeId;
     private final PeerProbe peers;
@@ -75,6 +77,7 @@ public final class PlacementDriver implements AutoCloseable {
         this.membership = membership;
         this.settings = settings;
         this.nodeId = nodeId;
+        this.splits = new SplitRunner(node, membership, new PartitionSplitter(membership));
         this.rounds = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named(nodeId + "-placement"));
         this.workers = Executors.newFixedThreadPool(settings.maxMoves() + 1,
             DaemonThreads.numbered(nodeId + "-placement-op"));
@@ -106,6 +109,7 @@ public final class PlacementDriver implements AutoCloseable {
         try {
             dropStrayCopies();
             if (node.isMetaLeader()) {
+                splits.finishStarted();
                 if (settings.automatic()) {
                     start(plan());
                 } else {
@@ -122,6 +126,17 @@ public final class PlacementDriver implements AutoCloseable {
             }
             lastRoundFailure = e.toString();
         }
+    }
+
+    /**
+     * Splits {@code partitionId} now (synchronously): it keeps the lower half of its hash range and
+     * a new partition on the same replicas takes the upper half. Returns the map that records it.
+     */
+    public PartitionSplitter.Result split(int partitionId) throws IOException {
+        if (running.values().stream().anyMatch(r -> r.operator().partitionId() == partitionId)) {
+            throw new GridException(GridErrorCode.RESOURCE_EXHAUSTED, "partition " + partitionId + " is moving");
+        }
+        return splits.split(partitionId);
     }
 
     /** The operators that would balance the cluster now, minus those on partitions already moving. */
@@ -148,8 +163,16 @@ public final class PlacementDriver implements AutoCloseable {
         Map<Integer, String> leaders = report.leaders();
         List<PartitionView> partitions = new ArrayList<>();
         List<Operator> resumed = new ArrayList<>();
+        Set<Integer> inSplit = new HashSet<>();
+        for (PartitionAssignment child : map.splitting()) {
+            inSplit.add(child.partitionId());
+            inSplit.add(child.splitParent());
+        }
         for (PartitionAssignment a : map.partitions()) {
             int p = a.partitionId();
+            if (a.splitting()) {
+                continue; // no group yet: nothing to place until the split is done
+            }
             long bytes = node.hosts(p) ? node.store(p).stats().liveBytes() : 0;
             String leader = leaders.getOrDefault(p, "");
             partitions.add(new PartitionView(p, a.replicas(), leader, bytes));
@@ -167,7 +190,7 @@ public final class PlacementDriver implements AutoCloseable {
         List<Operator> planned = new ArrayList<>(resumed);
         for (Operator op : new PlacementPlanner(rf).plan(partitions, nodes)) {
             PartitionAssignment a = map.partition(op.partitionId());
-            if (!a.learners().isEmpty()) {
+            if (!a.learners().isEmpty() || inSplit.contains(op.partitionId())) {
                 continue;
             }
             // A node that stopped answering is not down yet (down-after) but takes nothing new: a
@@ -228,7 +251,7 @@ public final class PlacementDriver implements AutoCloseable {
     public List<Operator> start(List<Operator> planned) {
         List<Operator> started = new ArrayList<>();
         Map<String, Integer> movesPerNode = new HashMap<>();
-        Set<Integer> busy = new HashSet<>();
+        Set<Integer> busy = new HashSet<>(splits.running());
         int moves = 0;
         for (RunningOperator r : running.values()) {
             busy.add(r.operator().partitionId());
@@ -304,9 +327,9 @@ public final class PlacementDriver implements AutoCloseable {
     /** Moves one replica now, whatever the planner thinks (it may move it back later if unbalanced). */
     public Operator move(int partitionId, String from, String to) throws IOException {
         PartitionMap map = membership.readMap();
-        if (partitionId < 0 || partitionId >= map.partitionCount()) {
+        if (!map.hasPartition(partitionId) || map.partition(partitionId).splitting()) {
             throw new GridException(GridErrorCode.UNKNOWN_PARTITION, "partition " + partitionId + " does not exist (0.."
-                + (map.partitionCount() - 1) + ")");
+                + (map.partitionCount() - 1) + ") or is still being split off another");
         }
         PartitionAssignment a = map.partition(partitionId);
         if (!from.isEmpty() && !a.replicas().contains(from)) {
@@ -330,7 +353,7 @@ public final class PlacementDriver implements AutoCloseable {
     /** Moves leadership of one partition now (synchronously). */
     public Operator transferLeader(int partitionId, String to) throws IOException {
         PartitionMap map = membership.readMap();
-        if (partitionId < 0 || partitionId >= map.partitionCount()) {
+        if (!map.hasPartition(partitionId) || map.partition(partitionId).splitting()) {
             throw new GridException(GridErrorCode.UNKNOWN_PARTITION, "partition " + partitionId + " does not exist");
         }
         String from = node.leaderOf(partitionId).orElse("");
@@ -363,8 +386,8 @@ public final class PlacementDriver implements AutoCloseable {
         long now = monotonicMs();
         List<Integer> due = new ArrayList<>();
         for (int p : node.hostedPartitions()) {
-            if (p >= map.partitionCount()) {
-                continue;
+            if (!map.hasPartition(p)) {
+                continue; // a group this node's map does not know yet (a split it has not seen)
             }
             if (assignedHere(map, p)) {
                 strayCopiesSinceMs.remove(p);
@@ -387,7 +410,7 @@ public final class PlacementDriver implements AutoCloseable {
         }
         for (int p : due) {
             strayCopiesSinceMs.remove(p);
-            if (p < fresh.partitionCount() && !assignedHere(fresh, p)) {
+            if (fresh.hasPartition(p) && !assignedHere(fresh, p)) {
                 LOG.info("{}: the map gives p{} to {}; deleting this node's copy", nodeId, p,
                     fresh.partition(p).replicas());
                 membership.dropLocalGroup(p);

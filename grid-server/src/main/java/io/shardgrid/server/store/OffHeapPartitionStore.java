@@ -727,6 +727,12 @@ public final class OffHeapPartitionStore implements PartitionStore {
     }
 
     @Override
+    public void writeSnapshot(java.io.OutputStream out, long nowMs, java.util.function.LongPredicate keyHash,
+                              int asPartitionId) throws java.io.IOException {
+        new StoreSnapshotWriter().write(this, nowMs, out, keyHash, asPartitionId);
+    }
+
+    @Override
     public void readSnapshot(java.io.InputStream in) throws java.io.IOException {
         new StoreSnapshotReader().read(in, this);
     }

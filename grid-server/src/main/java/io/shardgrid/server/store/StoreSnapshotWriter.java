@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteOrder;
+import java.util.function.LongPredicate;
 import java.util.zip.CRC32C;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -25,8 +26,12 @@ public final class StoreSnapshotWriter {
     private final byte[] staging = new byte[STAGING_BYTES];
     private final UnsafeBuffer stagingBuffer = new UnsafeBuffer(staging);
     private final CRC32C crc = new CRC32C();
+    private static final LongPredicate ALL_KEYS = hash -> true;
+
     private final EntryConsumer recordWriter = this::writeRecord;
     private OutputStream out;
+    private LongPredicate keyHash = ALL_KEYS;
+    private long written;
     private int position;
 
     /**
@@ -34,20 +39,31 @@ public final class StoreSnapshotWriter {
      * written. The stream is flushed, not closed.
      */
     public long write(PartitionStore store, long nowMs, OutputStream out) throws IOException {
+        return write(store, nowMs, out, ALL_KEYS, store.partitionId());
+    }
+
+    /**
+     * Writes the entries live at {@code nowMs} whose key hash {@code keyHash} accepts, as a snapshot
+     * of partition {@code asPartitionId} (a split's seed for its child), and returns how many.
+     */
+    public long write(PartitionStore store, long nowMs, OutputStream out, LongPredicate keyHash, int asPartitionId)
+            throws IOException {
         this.out = out;
+        this.keyHash = keyHash;
+        this.written = 0;
         crc.reset();
         position = 0;
         try {
             putInt(MAGIC);
             putInt(FORMAT_VERSION);
-            putInt(store.partitionId());
+            putInt(asPartitionId);
             putInt(0);
-            final long count;
             try {
-                count = store.forEachEntry(nowMs, recordWriter);
+                store.forEachEntry(nowMs, recordWriter);
             } catch (UncheckedIOException e) {
                 throw e.getCause();
             }
+            final long count = written;
             putInt(END_MARKER);
             putLong(count);
             flush();
@@ -58,11 +74,16 @@ public final class StoreSnapshotWriter {
             return count;
         } finally {
             this.out = null;
+            this.keyHash = ALL_KEYS;
         }
     }
 
     private void writeRecord(DirectBuffer buffer, int keyOffset, int keyLength, int valueOffset, int valueLength,
                              long expireAtMs) {
+        if (keyHash != ALL_KEYS && !keyHash.test(KeyHashing.hash(buffer, keyOffset, keyLength))) {
+            return;
+        }
+        written++;
         try {
             if (position + RECORD_HEADER_LENGTH > STAGING_BYTES) {
                 flush();

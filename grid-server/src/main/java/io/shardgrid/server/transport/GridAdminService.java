@@ -2,6 +2,7 @@ package io.shardgrid.server.transport;
 
 import io.grpc.stub.StreamObserver;
 import io.shardgrid.common.error.GridException;
+import io.shardgrid.common.routing.HashRange;
 import io.shardgrid.common.routing.NodeDescriptor;
 import io.shardgrid.common.routing.PartitionAssignment;
 import io.shardgrid.common.routing.PartitionMap;
@@ -19,6 +20,7 @@ import io.shardgrid.proto.v1.NodeInfo;
 import io.shardgrid.proto.v1.NodeState;
 import io.shardgrid.proto.v1.PartitionInfo;
 import io.shardgrid.server.consensus.Membership;
+import io.shardgrid.server.consensus.PartitionSplitter;
 import io.shardgrid.server.consensus.RatisNode;
 import io.shardgrid.proto.v1.DrainRequest;
 import io.shardgrid.proto.v1.MoveReplicaRequest;
@@ -26,6 +28,8 @@ import io.shardgrid.proto.v1.OperatorResponse;
 import io.shardgrid.proto.v1.RebalanceRequest;
 import io.shardgrid.proto.v1.RebalanceResponse;
 import io.shardgrid.proto.v1.RemoveNodeRequest;
+import io.shardgrid.proto.v1.SplitRequest;
+import io.shardgrid.proto.v1.SplitResponse;
 import io.shardgrid.proto.v1.TransferLeaderRequest;
 import io.shardgrid.server.placement.PlacementDriver;
 import io.shardgrid.server.placement.plan.MoveReplica;
@@ -113,6 +117,17 @@ public final class GridAdminService extends GridAdminGrpc.GridAdminImplBase {
     }
 
     @Override
+    public void split(SplitRequest request, StreamObserver<SplitResponse> out) {
+        slow(out, () -> {
+            PartitionSplitter.Result done = placement.split(request.getPartitionId());
+            PartitionMap map = done.map();
+            return SplitResponse.newBuilder().setPartitionId(done.parentId()).setChildPartitionId(done.childId())
+                .setMapEpoch(map.epoch()).setRange(range(map.partition(done.parentId()).range()))
+                .setChildRange(range(map.partition(done.childId()).range())).build();
+        });
+    }
+
+    @Override
     public void drain(DrainRequest request, StreamObserver<OperatorResponse> out) {
         slow(out, () -> {
             OperatorResponse.Builder b = OperatorResponse.newBuilder();
@@ -129,6 +144,10 @@ public final class GridAdminService extends GridAdminGrpc.GridAdminImplBase {
             placement.remove(request.getNodeId());
             return OperatorResponse.getDefaultInstance();
         });
+    }
+
+    private static io.shardgrid.proto.v1.HashRange range(HashRange r) {
+        return io.shardgrid.proto.v1.HashRange.newBuilder().setPrefixBits(r.bits()).setPrefix(r.prefix()).build();
     }
 
     private static io.shardgrid.proto.v1.Operator toMessage(long id, Operator op,

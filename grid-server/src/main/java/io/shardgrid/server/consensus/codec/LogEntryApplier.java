@@ -7,7 +7,9 @@ import static io.shardgrid.server.consensus.codec.LogEntryDescriptor.EXPIRE;
 import static io.shardgrid.server.consensus.codec.LogEntryDescriptor.INCREMENT;
 import static io.shardgrid.server.consensus.codec.LogEntryDescriptor.SET;
 
+import io.shardgrid.common.routing.Partitioner;
 import io.shardgrid.server.core.ports.PartitionStore;
+import java.util.function.LongPredicate;
 import org.agrona.DirectBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,11 +61,26 @@ public final class LogEntryApplier {
      * that an earlier entry already saw expire.
      */
     public int apply(LogEntryFlyweight entry, PartitionStore store, long nowMs, ResultHandler results) {
+        return apply(entry, store, nowMs, results, null);
+    }
+
+    /**
+     * As {@link #apply(LogEntryFlyweight, PartitionStore, long, ResultHandler)} for a partition that
+     * owns only the key hashes {@code owns} accepts (null: every key): an op on any other key
+     * changes nothing and is answered {@link PartitionStore#MOVED}, alike on every replica, because
+     * the range is part of the replicated state (a split entry earlier in the log narrowed it).
+     */
+    public int apply(LogEntryFlyweight entry, PartitionStore store, long nowMs, ResultHandler results,
+                     LongPredicate owns) {
         final DirectBuffer buffer = entry.buffer();
         op.wrap(entry);
         while (op.next()) {
             int status;
             long value = 0;
+            if (owns != null && !owns.test(keyHash(buffer))) {
+                results.onResult(op.index(), PartitionStore.MOVED, 0);
+                continue;
+            }
             try {
                 switch (op.type()) {
                     case SET -> status = store.set(buffer, op.keyOffset(), op.keyLength(),
@@ -103,5 +120,16 @@ public final class LogEntryApplier {
             results.onResult(op.index(), status, value);
         }
         return entry.opCount();
+    }
+
+    /** The current op's key hash, as the partitioner computes it. */
+    private long keyHash(DirectBuffer buffer) {
+        byte[] array = buffer.byteArray();
+        if (array != null) {
+            return Partitioner.hash(array, buffer.wrapAdjustment() + op.keyOffset(), op.keyLength());
+        }
+        byte[] key = new byte[op.keyLength()];
+        buffer.getBytes(op.keyOffset(), key);
+        return Partitioner.hash(key);
     }
 }

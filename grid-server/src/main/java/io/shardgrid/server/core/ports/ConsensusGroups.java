@@ -42,6 +42,15 @@ public interface ConsensusGroups {
         return 0;
     }
 
+    /**
+     * Whether the local replica of {@code partitionId} owns {@code key}: false once a split applied
+     * here handed the key's hash to another partition (the caller routed by an older map). A
+     * partition never split owns every key the map routes to it.
+     */
+    default boolean owns(int partitionId, byte[] key) {
+        return true;
+    }
+
     /** The local replica's store; callers must check {@link #hosts} first. */
     PartitionStore store(int partitionId);
 }

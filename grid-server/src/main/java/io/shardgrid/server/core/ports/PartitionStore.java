@@ -2,9 +2,14 @@ package io.shardgrid.server.core.ports;
 
 import java.io.IOException;
 import java.io.InputStream;
+import io.shardgrid.common.routing.Partitioner;
 import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.LongPredicate;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * The key-value state of one partition, as the state machine and the read path see it.
@@ -42,6 +47,11 @@ public interface PartitionStore extends AutoCloseable {
      * the entry's other ops are applied, and the partition keeps going.
      */
     int FAILED = 4;
+    /**
+     * Not a store outcome: the key's hash lies outside the partition's range, handed to a child
+     * partition by a split; nothing changed. The client routes by a map older than the split.
+     */
+    int MOVED = 5;
 
     int partitionId();
 
@@ -156,6 +166,34 @@ public interface PartitionStore extends AutoCloseable {
      * bounded independently of the partition's size. Writer thread only.
      */
     void writeSnapshot(OutputStream out, long nowMs) throws IOException;
+
+    /**
+     * As {@link #writeSnapshot(OutputStream, long)}, but only the entries whose key hash
+     * ({@link Partitioner#hash}) {@code keyHash} accepts, as a snapshot of partition
+     * {@code asPartitionId}: the first state of a partition split off this one. Writer thread only.
+     */
+    void writeSnapshot(OutputStream out, long nowMs, LongPredicate keyHash, int asPartitionId) throws IOException;
+
+    /**
+     * Removes every entry, live or expired, whose key hash {@code keyHash} accepts, and returns how
+     * many: what a split hands to the child leaves the parent. Writer thread only.
+     */
+    default long removeIf(LongPredicate keyHash) {
+        List<byte[]> doomed = new ArrayList<>();
+        forEachEntry(0, (buffer, keyOffset, keyLength, valueOffset, valueLength, expireAtMs) -> {
+            byte[] key = new byte[keyLength];
+            buffer.getBytes(keyOffset, key);
+            if (keyHash.test(Partitioner.hash(key))) {
+                doomed.add(key);
+            }
+        });
+        UnsafeBuffer view = new UnsafeBuffer(new byte[0]);
+        for (byte[] key : doomed) {
+            view.wrap(key);
+            delete(view, 0, key.length, 0); // at time 0 every entry is live, so expired ones go too
+        }
+        return doomed.size();
+    }
 
     /**
      * Replaces the whole content with a snapshot written by {@link #writeSnapshot}; a corrupt or

@@ -195,9 +195,19 @@ final class HashMapPartitionStore implements PartitionStore {
     /** Keys are held as ISO-8859-1 text, so a Java-serialized copy of the map is a faithful snapshot. */
     @Override
     public void writeSnapshot(java.io.OutputStream out, long nowMs) throws java.io.IOException {
+        writeSnapshot(out, nowMs, hash -> true, partitionId());
+    }
+
+    @Override
+    public void writeSnapshot(java.io.OutputStream out, long nowMs, java.util.function.LongPredicate keyHash,
+                              int asPartitionId) throws java.io.IOException {
         java.io.DataOutputStream data = new java.io.DataOutputStream(out);
-        data.writeInt(entries.size());
-        for (Map.Entry<String, Entry> e : entries.entrySet()) {
+        java.util.List<Map.Entry<String, Entry>> kept = entries.entrySet().stream()
+            .filter(e -> keyHash.test(io.shardgrid.common.routing.Partitioner.hash(
+                e.getKey().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1))))
+            .toList();
+        data.writeInt(kept.size());
+        for (Map.Entry<String, Entry> e : kept) {
             data.writeUTF(e.getKey());
             data.writeInt(e.getValue().value().length);
             data.write(e.getValue().value());

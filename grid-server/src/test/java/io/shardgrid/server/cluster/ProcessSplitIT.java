@@ -1,0 +1,184 @@
+package io.shardgrid.server.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
+import io.shardgrid.common.routing.HashRange;
+import io.shardgrid.common.routing.PartitionMap;
+import io.shardgrid.common.routing.PartitionMapCodec;
+import io.shardgrid.proto.v1.GetPartitionMapRequest;
+import io.shardgrid.proto.v1.GridAdminGrpc;
+import io.shardgrid.proto.v1.GridRoutingGrpc;
+import io.shardgrid.proto.v1.SplitRequest;
+import io.shardgrid.server.transport.TokenInterceptor;
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three {@code grid server} processes; partition 1's leader is killed with SIGKILL as soon as its
+ * split has started: the split finishes without it (the admin call's raft client retries on the
+ * new leader, or the placement driver finishes it), and every acknowledged write is readable from
+ * every node after the killed one is back.
+ */
+class ProcessSplitIT {
+    @TempDir
+    Path dir;
+    private final Map<Integer, Process> processes = new HashMap<>();
+    private final Map<Integer, List<String>> commands = new HashMap<>();
+    private final int[] http = new int[4];
+    private final String[] grpc = new String[4];
+    private final Map<String, ManagedChannel> channels = new HashMap<>();
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    @AfterEach
+    void stopAll() throws InterruptedException {
+        channels.values().forEach(ManagedChannel::shutdownNow);
+        for (Process p : processes.values()) {
+            p.destroyForcibly();
+        }
+        for (Process p : processes.values()) {
+            p.waitFor();
+        }
+    }
+
+    @Test
+    void killingTheParentsLeaderAsItsSplitStartsLosesNoAcknowledgedWrite() throws Exception {
+        for (int i = 1; i <= 3; i++) {
+            http[i] = TestPorts.next();
+            grpc[i] = TestPorts.nextLoopbackAddress();
+        }
+        for (int i = 1; i <= 3; i++) {
+            List<String> args = new ArrayList<>(List.of("-node_id", "node" + i,
+                "-http_addr", "127.0.0.1:" + http[i], "--grpc-addr", grpc[i],
+                "-raft_addr", TestPorts.nextLoopbackAddress(),
+                "-raft_dir", dir.resolve("raft_node" + i).toString(),
+                "--partitions", "2", "--memory", "64m", "--admin-token", "split-test",
+                "--placement-interval", "500ms"));
+            args.addAll(i == 1 ? List.of("-bootstrap") : List.of("-join", "127.0.0.1:" + http[1]));
+            commands.put(i, args);
+            start(i);
+            awaitReady(i);
+        }
+        List<String> acknowledged = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            setUntilAcknowledged(1 + i % 3, "k" + i, acknowledged);
+        }
+
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> map(1).partition(1).hasLeaderHint());
+        PartitionMap before = map(1);
+        HashRange parentRange = before.partition(1).range();
+        int victim = Integer.parseInt(before.partition(1).leaderHint().substring("node".length()));
+        int runner = victim == 1 ? 2 : 1;
+        int watcher = 6 - victim - runner;
+        CompletableFuture<?> split = CompletableFuture.supplyAsync(() -> admin(runner)
+            .split(SplitRequest.newBuilder().setPartitionId(1).build()));
+        // Kill as soon as the watcher's map shows the split started (the child's id reserved).
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(5)).ignoreExceptions()
+            .until(() -> map(watcher).partitionCount() == 3);
+        boolean doneBeforeKill = !map(watcher).partition(2).splitting();
+        Process killed = processes.remove(victim);
+        killed.destroyForcibly();
+        killed.waitFor();
+        System.out.printf("ProcessSplitIT: killed node%d, leader of p1, with the split %s%n", victim,
+            doneBeforeKill ? "already recorded as done" : "started and not yet recorded as done");
+
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+            .untilAsserted(() -> {
+                for (int node : List.of(runner, watcher)) {
+                    PartitionMap m = map(node);
+                    assertThat(m.splitting()).isEmpty();
+                    assertThat(m.partition(1).range()).isEqualTo(parentRange.lower());
+                    assertThat(m.partition(2).range()).isEqualTo(parentRange.upper());
+                }
+            });
+        try {
+            split.get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            System.out.println("ProcessSplitIT: the admin call itself failed (the driver finished the split): " + e);
+        }
+        for (int i = 200; i < 300; i++) {
+            setUntilAcknowledged(i % 2 == 0 ? runner : watcher, "k" + i, acknowledged);
+        }
+
+        start(victim);
+        awaitReady(victim);
+        for (String key : acknowledged) {
+            for (int node = 1; node <= 3; node++) {
+                HttpResponse<String> r = get(node, "/get?key=" + key);
+                assertThat(r.statusCode()).as(key + " on node" + node).isEqualTo(200);
+                assertThat(r.body()).isEqualTo("v" + key.substring(1));
+            }
+        }
+        assertThat(map(victim).partitionCount()).isEqualTo(3);
+    }
+
+    /** Sets {@code key} through {@code node}, retrying while a partition has no leader. */
+    private void setUntilAcknowledged(int node, String key, List<String> acknowledged) {
+        String set = "/set?key=" + key + "&value=v" + key.substring(1);
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+            .until(() -> get(node, set).statusCode() == 200);
+        acknowledged.add(key);
+    }
+
+    private PartitionMap map(int node) {
+        return PartitionMapCodec.fromMessage(GridRoutingGrpc.newBlockingStub(channel(grpc[node]))
+            .withDeadlineAfter(2, TimeUnit.SECONDS).getPartitionMap(GetPartitionMapRequest.getDefaultInstance()));
+    }
+
+    private GridAdminGrpc.GridAdminBlockingStub admin(int node) {
+        Metadata headers = new Metadata();
+        headers.put(TokenInterceptor.AUTHORIZATION, "Bearer split-test");
+        return GridAdminGrpc.newBlockingStub(channel(grpc[node]))
+            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+            .withDeadlineAfter(60, TimeUnit.SECONDS);
+    }
+
+    private synchronized ManagedChannel channel(String address) {
+        return channels.computeIfAbsent(address, a -> NettyChannelBuilder.forTarget(a).usePlaintext().build());
+    }
+
+    private void start(int i) throws IOException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Path module = Path.of(System.getProperty("user.dir"));
+        String classpath = module.resolve("target/classes") + File.pathSeparator + module.resolve("target/lib") + "/*";
+        List<String> cmd = new ArrayList<>(List.of(java, "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+            "-Djava.util.concurrent.ForkJoinPool.common.parallelism=4", "-Xmx256m",
+            "-cp", classpath, "io.shardgrid.server.GridMain", "server"));
+        cmd.addAll(commands.get(i));
+        Path log = dir.resolve("node" + i + ".log");
+        Files.createDirectories(dir);
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        processes.put(i, p);
+    }
+
+    private void awaitReady(int i) {
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+            .until(() -> get(i, "/health/ready").statusCode() == 200);
+    }
+
+    private HttpResponse<String> get(int node, String pathAndQuery) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http[node] + pathAndQuery))
+            .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
