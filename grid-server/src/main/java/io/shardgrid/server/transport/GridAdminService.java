@@ -18,8 +18,6 @@ import io.shardgrid.proto.v1.ListPartitionsResponse;
 import io.shardgrid.proto.v1.NodeInfo;
 import io.shardgrid.proto.v1.NodeState;
 import io.shardgrid.proto.v1.PartitionInfo;
-import io.shardgrid.server.consensus.Membership;
-import io.shardgrid.server.consensus.RatisNode;
 import io.shardgrid.proto.v1.DrainRequest;
 import io.shardgrid.proto.v1.MoveReplicaRequest;
 import io.shardgrid.proto.v1.OperatorResponse;
@@ -27,6 +25,9 @@ import io.shardgrid.proto.v1.RebalanceRequest;
 import io.shardgrid.proto.v1.RebalanceResponse;
 import io.shardgrid.proto.v1.RemoveNodeRequest;
 import io.shardgrid.proto.v1.TransferLeaderRequest;
+import io.shardgrid.server.core.ports.ClusterMembership;
+import io.shardgrid.server.core.ports.LocalReplicas;
+import io.shardgrid.server.core.ports.PartitionMaps;
 import io.shardgrid.server.placement.PlacementDriver;
 import io.shardgrid.server.placement.plan.MoveReplica;
 import io.shardgrid.server.placement.plan.Operator;
@@ -44,15 +45,17 @@ import java.util.concurrent.Executor;
  * name it so a caller can ask it.
  */
 public final class GridAdminService extends GridAdminGrpc.GridAdminImplBase {
-    private final RatisNode node;
-    private final Membership membership;
+    private final PartitionMaps maps;
+    private final LocalReplicas replicas;
+    private final ClusterMembership membership;
     private final PlacementDriver placement;
     private final Executor slowCalls;
     private final long downAfterMs;
 
-    public GridAdminService(RatisNode node, Membership membership, PlacementDriver placement, Executor slowCalls,
-                            long downAfterMs) {
-        this.node = node;
+    public GridAdminService(PartitionMaps maps, LocalReplicas replicas, ClusterMembership membership,
+                            PlacementDriver placement, Executor slowCalls, long downAfterMs) {
+        this.maps = maps;
+        this.replicas = replicas;
         this.membership = membership;
         this.placement = placement;
         this.slowCalls = slowCalls;
@@ -66,9 +69,9 @@ public final class GridAdminService extends GridAdminGrpc.GridAdminImplBase {
                 out.onNext(call.call());
                 out.onCompleted();
             } catch (IllegalArgumentException e) {
-                out.onError(GrpcErrors.toStatus(GridException.invalidArgument(e.getMessage()), node::map));
+                out.onError(GrpcErrors.toStatus(GridException.invalidArgument(e.getMessage()), maps::map));
             } catch (Exception e) {
-                out.onError(GrpcErrors.toStatus(GrpcErrors.toGrid(e), node::map));
+                out.onError(GrpcErrors.toStatus(GrpcErrors.toGrid(e), maps::map));
             }
         });
     }
@@ -158,14 +161,14 @@ public final class GridAdminService extends GridAdminGrpc.GridAdminImplBase {
     @Override
     public void clusterStatus(ClusterStatusRequest request, StreamObserver<ClusterStatusResponse> out) {
         slow(out, () -> {
-            PartitionMap map = node.routingMap();
+            PartitionMap map = maps.routingMap();
             ClusterStatusResponse.Builder b = ClusterStatusResponse.newBuilder();
             if (map != null) {
                 Map<Integer, String> leaders = placement.reportedLeaders(map);
                 b.setMapEpoch(map.epoch()).setPartitionCount(map.partitionCount())
                     .setReplicationFactor(map.replicationFactor()).addAllNodes(nodes(map, leaders))
                     .setLeaderlessPartitions(map.partitionCount() - leaders.size())
-                    .setMetaLeaderNodeId(node.metaLeaderId().orElse(""));
+                    .setMetaLeaderNodeId(maps.metaLeaderId().orElse(""));
                 for (PlacementDriver.RunningOperator r : placement.running()) {
                     b.addOperatorsInFlight(toMessage(r.id(), r.operator(), io.shardgrid.proto.v1.Operator.State.RUNNING));
                 }
@@ -187,7 +190,7 @@ public final class GridAdminService extends GridAdminGrpc.GridAdminImplBase {
     @Override
     public void listNodes(ListNodesRequest request, StreamObserver<ListNodesResponse> out) {
         slow(out, () -> {
-            PartitionMap map = node.routingMap();
+            PartitionMap map = maps.routingMap();
             return ListNodesResponse.newBuilder()
                 .addAllNodes(map == null ? List.of() : nodes(map, placement.reportedLeaders(map))).build();
         });
@@ -196,7 +199,7 @@ public final class GridAdminService extends GridAdminGrpc.GridAdminImplBase {
     @Override
     public void listPartitions(ListPartitionsRequest request, StreamObserver<ListPartitionsResponse> out) {
         slow(out, () -> {
-            PartitionMap map = node.routingMap();
+            PartitionMap map = maps.routingMap();
             ListPartitionsResponse.Builder b = ListPartitionsResponse.newBuilder();
             if (map == null) {
                 return b.build();
@@ -209,12 +212,12 @@ public final class GridAdminService extends GridAdminGrpc.GridAdminImplBase {
                 PartitionInfo.Builder p = PartitionInfo.newBuilder().setPartitionId(a.partitionId())
                     .addAllReplicaNodeIds(a.replicas()).addAllLearnerNodeIds(a.learners())
                     .setLeaderNodeId(leaders.getOrDefault(a.partitionId(), "")).setConfEpoch(a.confEpoch());
-                if (node.hosts(a.partitionId())) {
-                    var stats = node.store(a.partitionId()).stats();
+                if (replicas.hosts(a.partitionId())) {
+                    var stats = replicas.store(a.partitionId()).stats();
                     p.setKeys(stats.keys()).setLiveBytes(stats.liveBytes()).setAllocatedBytes(stats.allocatedBytes())
                         .setExpiredCount(stats.expiredCount()).setEvictedCount(stats.evictedCount())
-                        .setCommitIndex(Math.max(0, node.commitIndex(a.partitionId())))
-                        .setAppliedIndex(Math.max(0, node.appliedIndex(a.partitionId())));
+                        .setCommitIndex(Math.max(0, replicas.commitIndex(a.partitionId())))
+                        .setAppliedIndex(Math.max(0, replicas.appliedIndex(a.partitionId())));
                 }
                 b.addPartitions(p);
             }
