@@ -46,7 +46,7 @@ import java.util.concurrent.Executor;
  */
 public final class GridAdminService extends GridAdminGrpc.GridAdminImplBase {
     private final PartitionMaps maps;
-    private final LocalReplicas replicas;
+    private final LocalReplicas localReplicas;
     private final ClusterMembership membership;
     private final PlacementDriver placement;
     private final Executor slowCalls;
@@ -55,7 +55,7 @@ public final class GridAdminService extends GridAdminGrpc.GridAdminImplBase {
     public GridAdminService(PartitionMaps maps, LocalReplicas replicas, ClusterMembership membership,
                             PlacementDriver placement, Executor slowCalls, long downAfterMs) {
         this.maps = maps;
-        this.replicas = replicas;
+        this.localReplicas = replicas;
         this.membership = membership;
         this.placement = placement;
         this.slowCalls = slowCalls;
@@ -212,12 +212,12 @@ public final class GridAdminService extends GridAdminGrpc.GridAdminImplBase {
                 PartitionInfo.Builder p = PartitionInfo.newBuilder().setPartitionId(a.partitionId())
                     .addAllReplicaNodeIds(a.replicas()).addAllLearnerNodeIds(a.learners())
                     .setLeaderNodeId(leaders.getOrDefault(a.partitionId(), "")).setConfEpoch(a.confEpoch());
-                if (replicas.hosts(a.partitionId())) {
-                    var stats = replicas.store(a.partitionId()).stats();
+                if (localReplicas.hosts(a.partitionId())) {
+                    var stats = localReplicas.store(a.partitionId()).stats();
                     p.setKeys(stats.keys()).setLiveBytes(stats.liveBytes()).setAllocatedBytes(stats.allocatedBytes())
                         .setExpiredCount(stats.expiredCount()).setEvictedCount(stats.evictedCount())
-                        .setCommitIndex(Math.max(0, replicas.commitIndex(a.partitionId())))
-                        .setAppliedIndex(Math.max(0, replicas.appliedIndex(a.partitionId())));
+                        .setCommitIndex(Math.max(0, localReplicas.commitIndex(a.partitionId())))
+                        .setAppliedIndex(Math.max(0, localReplicas.appliedIndex(a.partitionId())));
                 }
                 b.addPartitions(p);
             }
