@@ -77,7 +77,7 @@ public final class GridNode implements AutoCloseable {
         this.tls = new TlsContexts(config.tls());
         // Replicas apply every entry their leader admitted, past the budget if need be (docs/MEMORY.md).
         this.raft = new RatisNode(config, p -> new OffHeapPartitionStore(p, budget, OverBudget.OVERSHOOT),
-            clock);
+            clock, tls.credentials());
         this.membership = new Membership(raft);
         this.livenessProbe = new PeerLivenessProbe(config.nodeId(), raft::localLeader, tls, config.clientToken());
         this.placement = new PlacementDriver(raft, membership, config.placement(), config.nodeId(), livenessProbe);
@@ -89,6 +89,9 @@ public final class GridNode implements AutoCloseable {
         this.evictor = config.eviction().policy() == null ? null
             : new Evictor(raft, raft::hostedPartitions, budget, config.eviction().policy(), clock, housekeeping);
     }
+
+    /** How often the TLS files are checked for a change; {@code -Dshardgrid.tls.reload-seconds} (tests: 1). */
+    static final long TLS_RELOAD_SECONDS = Long.getLong("shardgrid.tls.reload-seconds", 10);
 
     /** How often the housekeeping thread looks at the partitions this node leads. */
     static final long HOUSEKEEPING_INTERVAL_MS = 100;
@@ -123,6 +126,9 @@ public final class GridNode implements AutoCloseable {
         placement.start();
         housekeeping.scheduleWithFixedDelay(this::housekeep, HOUSEKEEPING_INTERVAL_MS, HOUSEKEEPING_INTERVAL_MS,
             TimeUnit.MILLISECONDS);
+        // Rotated certificate files are picked up here (NodeCredentials); a file read every few seconds.
+        tls.credentials().ifPresent(credentials -> housekeeping.scheduleWithFixedDelay(credentials::reloadIfChanged,
+            TLS_RELOAD_SECONDS, TLS_RELOAD_SECONDS, TimeUnit.SECONDS));
         readyWatch = housekeeping.scheduleWithFixedDelay(() -> logWhenReady(startedNs), READY_POLL_MS, READY_POLL_MS,
             TimeUnit.MILLISECONDS);
         return this;

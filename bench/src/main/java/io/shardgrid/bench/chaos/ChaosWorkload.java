@@ -36,12 +36,19 @@ import java.util.function.Consumer;
  * waiting for, is UNKNOWN. Deletes are recorded without their "removed" flag: the client retries a
  * delete whose first attempt may have committed, and the retry then truthfully answers "nothing to
  * remove" for a delete that did remove the key.
+ *
+ * <p>Register writes carry a TTL of {@link #REGISTER_TTL}: far longer than a run, so the model
+ * never expires a key, yet every write goes through the TTL stamping that a moved clock (the
+ * nemesis's CLOCK fault, minutes of skew) could get wrong; a key that expired early shows up as a
+ * read of nothing after an acknowledged write, which the checker rejects.
  */
 final class ChaosWorkload {
     /** Errors that mean the operation was not applied, now or later. */
     static final Set<GridErrorCode> APPLIED_NOTHING = EnumSet.of(GridErrorCode.NOT_LEADER, GridErrorCode.STALE_EPOCH,
         GridErrorCode.INVALID_ARGUMENT, GridErrorCode.UNAUTHENTICATED, GridErrorCode.NOT_FOUND,
         GridErrorCode.CONDITION_FAILED, GridErrorCode.WRONG_TYPE, GridErrorCode.UNKNOWN_PARTITION);
+    /** Outlives any chaos run (soaks included) by hours, even with the nemesis's clock skew. */
+    static final Duration REGISTER_TTL = Duration.ofHours(6);
     /** The process number of the final reads after the faults stop. */
     static final int FINAL_READER = 1_000;
     /** The process number of the workload client's own reads after the final reads. */
@@ -181,7 +188,7 @@ final class ChaosWorkload {
                 });
             } else if (roll < 65) {
                 History.Pending p = history.invokeSet(process, key, value);
-                complete(p, client.set(key, value), r -> {
+                complete(p, client.set(key, value, REGISTER_TTL), r -> {
                     p.ok();
                     lastSeen.put(key, value);
                 });
@@ -189,7 +196,7 @@ final class ChaosWorkload {
                 String expected = lastSeen.get(key);
                 History.Pending p = history.invokeCas(process, key, expected, value);
                 complete(p, client.compareAndSet(utf8(key), expected == null ? null : utf8(expected), utf8(value),
-                    Duration.ZERO), r -> {
+                    REGISTER_TTL), r -> {
                         p.okSwapped(r);
                         if (r) {
                             lastSeen.put(key, value);

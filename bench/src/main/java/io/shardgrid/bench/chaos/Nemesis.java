@@ -34,7 +34,13 @@ final class Nemesis {
         /** Move a replica of a random partition to a node without one (admin API), SIGKILL the source mid-move, restart it. */
         MOVE,
         /** Fill the tmpfs holding one node's data directory, hold it full, then free it. */
-        DISK;
+        DISK,
+        /**
+         * Restart a random node with its wall clock minutes off (libfaketime), give it the leadership of
+         * a partition it holds, let it serve, then restart it on the true clock. TTL stamps and reads
+         * under skew: a write's TTL (hours, see {@link ChaosWorkload}) must not end early.
+         */
+        CLOCK;
 
         static Fault parse(String name) {
             return Fault.valueOf(name.trim().toUpperCase(Locale.ROOT));
@@ -67,6 +73,9 @@ final class Nemesis {
     /** Null when nodes share the host's network: no partitions then. */
     private final NetnsNetwork network;
     private final Duration partitionFor;
+    private final Duration skewedFor;
+    /** Null when libfaketime is not installed: no clock faults then. */
+    private final Path faketime;
     /** Log lines show seconds since this instant. */
     private final long epochNs;
 
@@ -83,6 +92,8 @@ final class Nemesis {
         this.diskNode = diskNode;
         this.network = network;
         this.partitionFor = Duration.ofSeconds(6);
+        this.skewedFor = Duration.ofSeconds(8);
+        this.faketime = Faketime.library().orElse(null);
         this.epochNs = epochNs;
     }
 
@@ -93,6 +104,7 @@ final class Nemesis {
             case PARTITION -> partition();
             case DISK -> diskFull();
             case MOVE -> moveAndKillSource();
+            case CLOCK -> clockSkew();
         };
     }
 
@@ -195,6 +207,58 @@ final class Nemesis {
     private GridAdminClient admin() {
         return GridAdminClient.builder().seeds(cluster.grpcAddresses()).token(cluster.adminToken())
             .timeout(ADMIN_TIMEOUT).build();
+    }
+
+    private FaultEvent clockSkew() throws InterruptedException, IOException {
+        if (faketime == null) {
+            long now = System.nanoTime();
+            return new FaultEvent(Fault.CLOCK, "-", now, now, now,
+                "skipped: libfaketime not installed (apt-get install faketime)", null);
+        }
+        int i = 1 + random.nextInt(cluster.size());
+        long offset = (random.nextBoolean() ? 1 : -1) * (random.nextBoolean() ? 120 : 600);
+        String node = cluster.nodeId(i);
+        long start = System.nanoTime();
+        cluster.kill9(i);
+        cluster.restartWithClockOffset(i, faketime, offset);
+        log("restarted " + node + " with its clock " + offset + " s off");
+        String note = "clock " + offset + " s";
+        String unready = null;
+        try {
+            cluster.awaitReady(i, readyTimeout);
+            note += " for " + skewedFor.toSeconds() + " s, " + leadSomething(node);
+            log(node + " skewed: " + note);
+            Thread.sleep(skewedFor.toMillis());
+        } catch (IllegalStateException e) {
+            unready = node + " not ready within " + readyTimeout.toSeconds() + " s with its clock moved";
+            log(unready);
+        }
+        cluster.kill9(i);
+        cluster.restart(i);
+        long healed = System.nanoTime();
+        log("restarted " + node + " on the true clock");
+        FaultEvent e = awaitHealed(Fault.CLOCK, node, start, healed, note);
+        return unready == null || e.error() != null ? e
+            : new FaultEvent(e.fault(), e.target(), e.startNs(), e.healedNs(), e.readyNs(), e.note(), unready);
+    }
+
+    /** Asks for the leadership of a partition that {@code node} replicates; says what happened. */
+    private String leadSomething(String node) {
+        List<PartitionAssignment> held = client.partitionMap().partitions().stream()
+            .filter(p -> p.replicas().contains(node) && !node.equals(p.leaderHint())).toList();
+        if (held.isEmpty()) {
+            return "already leads every partition it holds";
+        }
+        PartitionAssignment p = held.get(random.nextInt(held.size()));
+        try (GridAdminClient admin = admin()) {
+            OperatorResponse r = admin.transferLeader(p.partitionId(), node);
+            if (r.hasError() && r.getError().getCodeValue() != 0) {
+                return "leader transfer of p" + p.partitionId() + " refused: " + r.getError().getCode();
+            }
+            return "asked to lead p" + p.partitionId();
+        } catch (RuntimeException e) {
+            return "leader transfer of p" + p.partitionId() + " failed: " + e.getMessage();
+        }
     }
 
     /** Waits (up to the ready timeout) until the meta leader reports no operator in flight. */

@@ -15,8 +15,10 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
@@ -44,6 +46,8 @@ public final class ProcessCluster implements AutoCloseable {
     private final String adminToken;
     private final Path[] dataDirs;
     private final Process[] processes;
+    /** Per node, the environment its next start adds (a moved clock), or an empty map. */
+    private final Map<Integer, Map<String, String>> extraEnv = new HashMap<>();
     /** Per node, the last reason /health/ready gave for not being ready (503 body or connection error). */
     private final String[] notReadyReasons;
     /** Options added to every node's {@code grid server} command line. */
@@ -166,6 +170,19 @@ public final class ProcessCluster implements AutoCloseable {
             throw new IllegalStateException(nodeId(i) + " is still running (pid " + processes[i].pid() + ")");
         }
         startNode(i);
+    }
+
+    /**
+     * Starts node {@code i} again as {@link #restart(int)} does, with its wall clock {@code offsetSeconds}
+     * off through libfaketime ({@code library}); a later {@link #restart(int)} starts it on the true clock.
+     */
+    void restartWithClockOffset(int i, Path library, long offsetSeconds) throws IOException {
+        extraEnv.put(i, Faketime.environment(library, offsetSeconds));
+        try {
+            restart(i);
+        } finally {
+            extraEnv.remove(i);
+        }
     }
 
     /** SIGSTOP: the node keeps its sockets open but answers nothing until {@link #resume(int)}. */
@@ -316,6 +333,7 @@ public final class ProcessCluster implements AutoCloseable {
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log(i).toFile()));
         pb.environment().put(PARENT_PID_ENV, Long.toString(ProcessHandle.current().pid()));
         pb.environment().put("SHARDGRID_ADMIN_TOKEN", adminToken);
+        pb.environment().putAll(extraEnv.getOrDefault(i, Map.of()));
         processes[i] = pb.start();
     }
 

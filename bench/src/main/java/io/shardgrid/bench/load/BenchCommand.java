@@ -74,6 +74,19 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--near-cache", description = "Shardgrid: entries in the client's near cache; 0 = off (default: ${DEFAULT-VALUE}).")
     long nearCache = 0;
 
+    @Option(names = "--tls-ca", description = "Shardgrid: CA (PEM) of nodes that run TLS; talks TLS to them.")
+    Path tlsCa;
+
+    @Option(names = "--tls-cert", description = "Shardgrid: client certificate (PEM) for nodes that require one.")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", description = "Shardgrid: the client certificate's key (PEM).")
+    Path tlsKey;
+
+    @Option(names = "--client-token", defaultValue = "${env:SHARDGRID_CLIENT_TOKEN}",
+        description = "Shardgrid: the cluster's client token, if its nodes have one (env SHARDGRID_CLIENT_TOKEN).")
+    String clientToken;
+
     @Option(names = "--json", description = "Write the result as JSON to this file.")
     Path json;
 
@@ -89,7 +102,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         BenchOptions o = options();
-        try (KvTarget kv = KvTarget.open(target, o.pipeline(), o.connections(), nearCache)) {
+        GridAccess access = new GridAccess(tlsCa, tlsCert, tlsKey, clientToken);
+        try (KvTarget kv = KvTarget.open(target, o.pipeline(), o.connections(), nearCache, access)) {
             System.out.printf("%s workload %s: reads %.0f%%, %d keys of %d B, values %d B, %s, %d in flight, %s%n",
                 kv.name(), o.workload(), o.readRatio() * 100, o.keys(), o.keySize(), o.valueSize(),
                 o.zipf() > 0 ? "zipf " + o.zipf() : "uniform", o.concurrency(),

@@ -11,9 +11,10 @@ import java.util.concurrent.CompletableFuture;
 final class GridTarget implements KvTarget {
     private final GridClient client;
 
-    GridTarget(String seeds, int pipelineDepth, long nearCacheEntries) {
+    GridTarget(String seeds, int pipelineDepth, long nearCacheEntries, GridAccess access) {
         GridClient.Builder builder = GridClient.builder().seeds(Arrays.asList(seeds.split(",")))
             .timeout(Duration.ofSeconds(10))
+            .tls(access.tlsCa()).mtls(access.tlsCert(), access.tlsKey()).clientToken(access.clientToken())
             .pipelining(Math.max(1, pipelineDepth), 1 << 20, 65_536);
         if (nearCacheEntries > 0) {
             builder.nearCache(nearCacheEntries, Duration.ofSeconds(30));

@@ -22,11 +22,12 @@ public interface KvTarget extends AutoCloseable {
 
     /**
      * {@code grid://host:port,host:port} through the smart client (with a near cache of
-     * {@code nearCacheEntries} unless 0), or {@code redis://host:port}.
+     * {@code nearCacheEntries} unless 0, over TLS and with a client token as {@code access} says), or
+     * {@code redis://host:port}.
      */
-    static KvTarget open(String uri, int pipelineDepth, int connections, long nearCacheEntries) {
+    static KvTarget open(String uri, int pipelineDepth, int connections, long nearCacheEntries, GridAccess access) {
         if (uri.startsWith("grid://")) {
-            return new GridTarget(uri.substring("grid://".length()), pipelineDepth, nearCacheEntries);
+            return new GridTarget(uri.substring("grid://".length()), pipelineDepth, nearCacheEntries, access);
         }
         if (uri.startsWith("redis://")) {
             return new RedisTarget(uri, connections);

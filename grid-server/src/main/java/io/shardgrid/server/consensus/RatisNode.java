@@ -15,6 +15,7 @@ import io.shardgrid.server.core.ports.PartitionMaps;
 import io.shardgrid.server.core.ports.PartitionStore;
 import io.shardgrid.server.core.ports.WriteCommand;
 import io.shardgrid.server.core.ports.WriteResult;
+import io.shardgrid.server.tls.NodeCredentials;
 import java.io.Closeable;
 import java.io.File;
 import java.io.IOException;
@@ -89,9 +90,11 @@ public final class RatisNode implements ConsensusGroups, PartitionMaps, KeyChang
     /** How often replicas whose raft log failed are reopened (see {@link LogFailureRecovery}). */
     private static final long LOG_RECOVERY_INTERVAL_MS = 3_000;
 
-    public RatisNode(ServerConfig config, IntFunction<PartitionStore> storeFactory, Clock clock) throws IOException {
+    /** {@code tls}: the node's credentials when TLS is on (raft is then mutual TLS), else empty. */
+    public RatisNode(ServerConfig config, IntFunction<PartitionStore> storeFactory, Clock clock,
+                     Optional<NodeCredentials> tls) throws IOException {
         this.config = config;
-        this.raftParameters = RatisTls.parameters(config.tls());
+        this.raftParameters = RatisTls.parameters(tls);
         this.storeFactory = storeFactory;
         this.clock = clock;
         this.configuredPartitioner = new Partitioner(config.partitions());

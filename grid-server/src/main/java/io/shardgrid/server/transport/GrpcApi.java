@@ -28,9 +28,12 @@ public final class GrpcApi implements AutoCloseable {
             // Clients ping every 10 s to find dead peers under their watch streams.
             .permitKeepAliveTime(5, TimeUnit.SECONDS)
             .permitKeepAliveWithoutCalls(true)
-            .addService(ServerInterceptors.intercept(data, clientToken))
-            .addService(ServerInterceptors.intercept(routing, clientToken))
-            .addService(ServerInterceptors.intercept(admin, adminToken))
+            .addService(ServerInterceptors.intercept(UndecodableRequests.refusedAsInvalid(data.bindService()),
+                clientToken))
+            .addService(ServerInterceptors.intercept(UndecodableRequests.refusedAsInvalid(routing.bindService()),
+                clientToken))
+            .addService(ServerInterceptors.intercept(UndecodableRequests.refusedAsInvalid(admin.bindService()),
+                adminToken))
             .build();
     }
 

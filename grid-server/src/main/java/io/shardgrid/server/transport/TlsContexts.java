@@ -8,47 +8,36 @@ import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.shardgrid.server.config.TlsSettings;
+import io.shardgrid.server.tls.NodeCredentials;
 import io.shardgrid.server.tls.PemFiles;
 import java.net.http.HttpClient;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
-import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
-import javax.net.ssl.KeyManagerFactory;
+import java.util.Optional;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * One node's TLS material, read once from its PEM files, as each transport wants it: Netty contexts
- * for the gRPC server and for the node's own gRPC calls to peers, and a JDK context for the HTTP
- * server and the HTTP calls a node makes (forwarding, join). A node calling a peer presents its
- * own certificate, so peers that require client certificates accept it. With TLS off, the
- * builders it hands out are plaintext, so callers never branch on it themselves.
+ * One node's TLS, as each transport wants it: Netty contexts for the gRPC server and for the node's
+ * own gRPC calls to peers, and a JDK context for the HTTP server and the HTTP calls a node makes
+ * (forwarding, join). All are built on the node's {@link NodeCredentials}, so a rotated certificate
+ * or CA file reaches every new connection without a restart. A node calling a peer presents its own
+ * certificate, so peers that require client certificates accept it. With TLS off, the builders it
+ * hands out are plaintext, so callers never branch on it themselves.
  */
 public final class TlsContexts {
-    private static final char[] NO_PASSWORD = new char[0];
     private final TlsSettings settings;
-    private final PrivateKey key;
-    private final X509Certificate[] chain;
-    private final List<X509Certificate> trusted;
-
+    /** Null when TLS is off. */
+    private final NodeCredentials credentials;
     private final SSLContext jdk;
 
     public TlsContexts(TlsSettings settings) {
         this.settings = settings;
-        if (settings.enabled()) {
-            this.key = PemFiles.privateKey(settings.privateKey());
-            this.chain = PemFiles.certificates(settings.certificate()).toArray(X509Certificate[]::new);
-            this.trusted = PemFiles.certificates(settings.trustedCa());
-            this.jdk = jdkContext();
-        } else {
-            this.key = null;
-            this.chain = new X509Certificate[0];
-            this.trusted = List.of();
-            this.jdk = null;
-        }
+        this.credentials = settings.enabled() ? NodeCredentials.load(settings) : null;
+        this.jdk = settings.enabled() ? jdkContext() : null;
     }
 
     public boolean enabled() {
@@ -57,6 +46,11 @@ public final class TlsContexts {
 
     public TlsSettings settings() {
         return settings;
+    }
+
+    /** The node's key, certificate and CAs (TLS on), which the raft transport uses too and which reload. */
+    public Optional<NodeCredentials> credentials() {
+        return Optional.ofNullable(credentials);
     }
 
     /** A channel to a peer's gRPC port: TLS with this node's certificate, or plaintext. */
@@ -81,26 +75,15 @@ public final class TlsContexts {
         return settings.httpScheme();
     }
 
-    public PrivateKey privateKey() {
-        return key;
-    }
-
-    public X509Certificate[] chain() {
-        return chain.clone();
-    }
-
-    public List<X509Certificate> trusted() {
-        return trusted;
-    }
-
     /** For the node's gRPC server: its certificate, and callers' certificates checked per client auth. */
     public SslContext grpcServer() {
         try {
-            return GrpcSslContexts.configure(SslContextBuilder.forServer(key, chain)).trustManager(trusted).clientAuth(switch (settings.clientAuth()) {
-                case NONE -> ClientAuth.NONE;
-                case OPTIONAL -> ClientAuth.OPTIONAL;
-                case REQUIRE -> ClientAuth.REQUIRE;
-            }).build();
+            return GrpcSslContexts.configure(SslContextBuilder.forServer(credentials.keyManager()))
+                .trustManager(credentials.trustManager()).clientAuth(switch (settings.clientAuth()) {
+                    case NONE -> ClientAuth.NONE;
+                    case OPTIONAL -> ClientAuth.OPTIONAL;
+                    case REQUIRE -> ClientAuth.REQUIRE;
+                }).build();
         } catch (SSLException e) {
             throw new IllegalArgumentException("cannot set up TLS for gRPC: " + e.getMessage(), e);
         }
@@ -109,7 +92,8 @@ public final class TlsContexts {
     /** For this node's gRPC calls to peers: trusts the CA, presents the node certificate. */
     public SslContext grpcClient() {
         try {
-            return GrpcSslContexts.forClient().trustManager(trusted).keyManager(key, chain).build();
+            return GrpcSslContexts.forClient().trustManager(credentials.trustManager())
+                .keyManager(credentials.keyManager()).build();
         } catch (SSLException e) {
             throw new IllegalArgumentException("cannot set up TLS for gRPC calls: " + e.getMessage(), e);
         }
@@ -144,22 +128,10 @@ public final class TlsContexts {
 
     private SSLContext jdkContext() {
         try {
-            KeyStore keys = KeyStore.getInstance("PKCS12");
-            keys.load(null, null);
-            keys.setKeyEntry("node", key, NO_PASSWORD, chain);
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(keys, NO_PASSWORD);
-            KeyStore trust = KeyStore.getInstance("PKCS12");
-            trust.load(null, null);
-            for (int i = 0; i < trusted.size(); i++) {
-                trust.setCertificateEntry("ca-" + i, trusted.get(i));
-            }
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(trust);
             SSLContext context = SSLContext.getInstance("TLS");
-            context.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+            context.init(credentials.keyManagers(), credentials.trustManagers(), null);
             return context;
-        } catch (GeneralSecurityException | java.io.IOException e) {
+        } catch (GeneralSecurityException e) {
             throw new IllegalArgumentException("cannot set up TLS for HTTP: " + e.getMessage(), e);
         }
     }
