@@ -26,9 +26,7 @@ import io.shardgrid.proto.v1.RemoveNodeRequest;
 import io.shardgrid.proto.v1.SplitRequest;
 import io.shardgrid.proto.v1.SplitResponse;
 import io.shardgrid.proto.v1.TransferLeaderRequest;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -171,46 +169,12 @@ public final class GridAdminClient implements AutoCloseable {
     }
 
     /** {@code GridAdminClient.builder().seeds("host:port", …).token(secret).build()}. */
-    public static final class Builder {
-        private List<String> seeds = GridClientConfig.LOCAL_CLUSTER;
+    public static final class Builder extends ConnectionSettings<Builder> {
         private String token = "";
-        private Duration timeout = GridClientConfig.defaults().timeout();
-        private Path tlsCa;
-        private Path tlsCertificate;
-        private Path tlsKey;
-
-        /** Any nodes' gRPC addresses (default: the local cluster's). */
-        public Builder seeds(String... seeds) {
-            return seeds(Arrays.asList(seeds));
-        }
-
-        public Builder seeds(List<String> seeds) {
-            this.seeds = List.copyOf(seeds);
-            return this;
-        }
 
         /** The cluster's admin token ({@code --admin-token} of its nodes). */
         public Builder token(String token) {
             this.token = token == null ? "" : token.trim();
-            return this;
-        }
-
-        /** Deadline of each call, the meta-leader lookup included. */
-        public Builder timeout(Duration timeout) {
-            this.timeout = timeout;
-            return this;
-        }
-
-        /** Talks TLS to nodes whose certificates {@code caPem} signed. */
-        public Builder tls(Path caPem) {
-            this.tlsCa = caPem;
-            return this;
-        }
-
-        /** Presents this client certificate and PKCS#8 key (PEM) to nodes that ask for one. */
-        public Builder mtls(Path certificatePem, Path keyPem) {
-            this.tlsCertificate = certificatePem;
-            this.tlsKey = keyPem;
             return this;
         }
 
@@ -222,7 +186,7 @@ public final class GridAdminClient implements AutoCloseable {
             if (timeout.isNegative() || timeout.isZero()) {
                 throw new IllegalArgumentException("timeout " + timeout + " must be positive");
             }
-            return new GridAdminClient(seeds, token, timeout, new ClientTls(tlsCa, tlsCertificate, tlsKey));
+            return new GridAdminClient(seeds, token, timeout, clientTls());
         }
     }
 }

@@ -1,10 +1,9 @@
 package io.shardgrid.client;
 
 import com.google.protobuf.ByteString;
-import io.shardgrid.client.nearcache.InvalidationStreams;
+import io.shardgrid.client.nearcache.ClientNearCache;
 import io.shardgrid.client.nearcache.NearCache;
 import io.shardgrid.client.nearcache.NearCacheStats;
-import io.shardgrid.client.pipeline.NodePipeline;
 import io.shardgrid.client.routing.Channels;
 import io.shardgrid.client.routing.ClientTls;
 import io.shardgrid.client.routing.RouteTable;
@@ -12,7 +11,6 @@ import io.shardgrid.common.concurrent.DaemonThreads;
 import io.shardgrid.common.error.GridErrorCode;
 import io.shardgrid.common.error.GridException;
 import io.shardgrid.common.limits.Limits;
-import io.shardgrid.common.routing.PartitionAssignment;
 import io.shardgrid.common.routing.PartitionMap;
 import io.shardgrid.proto.v1.BatchOp;
 import io.shardgrid.proto.v1.BatchResult;
@@ -24,21 +22,15 @@ import io.shardgrid.proto.v1.IncrementRequest;
 import io.shardgrid.proto.v1.RequestHeader;
 import io.shardgrid.proto.v1.SetRequest;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 /**
@@ -84,29 +76,19 @@ import java.util.function.Function;
  * content; the {@code String} overloads encode them as UTF-8.
  */
 public final class GridClient implements AutoCloseable {
-    /** One attempt waits at most this long before a retry (idempotent ops) or OUTCOME_UNKNOWN. */
-    private static final long ATTEMPT_TIMEOUT_MS = 2_000;
-    private final GridClientConfig config;
-    /** Where futures complete; null = on the transport thread that got the answer. */
-    private final Executor callbackExecutor;
     private final Channels channels;
     private final ScheduledExecutorService scheduler;
     private final RouteTable routes;
-    private final Map<String, NodePipeline> pipelines = new ConcurrentHashMap<>();
+    private final RetryingDispatcher dispatcher;
     /** Null unless the near cache is on. */
-    private NearCache nearCache;
-    private InvalidationStreams invalidations;
-    /** Sends Batch messages; one thread, so callers never block on the network. */
-    private final ExecutorService flusher =
-        Executors.newSingleThreadExecutor(DaemonThreads.named("shardgrid-client-flusher"));
+    private ClientNearCache nearCache;
 
     private GridClient(GridClientConfig config, Executor callbackExecutor, ClientTls tls, String clientToken) {
-        this.config = config;
         this.channels = new Channels(tls, clientToken);
-        this.callbackExecutor = callbackExecutor;
         this.scheduler =
             Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("shardgrid-client-scheduler"));
         this.routes = new RouteTable(config.seeds(), channels, scheduler);
+        this.dispatcher = new RetryingDispatcher(config, callbackExecutor, routes, channels, scheduler);
     }
 
     public static Builder builder() {
@@ -140,7 +122,7 @@ public final class GridClient implements AutoCloseable {
         int partition = -1;
         if (nearCache != null && key.length > 0) {
             partition = routes.map().partitionOf(key).partitionId();
-            byte[] cached = nearCache.get(partition, key, System.currentTimeMillis());
+            byte[] cached = nearCache.cached(partition, key);
             if (cached != null) {
                 return CompletableFuture.completedFuture(Optional.of(cached));
             }
@@ -160,7 +142,7 @@ public final class GridClient implements AutoCloseable {
                 }
                 byte[] value = r.getGet().getValue().toByteArray();
                 if (fillTicket != null) {
-                    nearCache.put(fillTicket, key, value, r.getGet().getExpireAtMs());
+                    nearCache.fill(fillTicket, key, value, r.getGet().getExpireAtMs());
                 }
                 return Optional.of(value);
             });
@@ -268,16 +250,14 @@ public final class GridClient implements AutoCloseable {
         return increment(utf8(key), delta);
     }
 
-    /**
-     * Forgets {@code key} in the near cache before the caller sees the write finish, whatever its
-     * outcome: this client then reads its own completed writes from the server.
-     */
+    /** The write, dropping {@code key} from the near cache (when on) before the caller sees it finish. */
     private <T> CompletableFuture<T> forgetAfter(byte[] key, CompletableFuture<T> write) {
-        if (nearCache == null) {
-            return write;
-        }
-        byte[] copy = key.clone();
-        return write.whenComplete((v, e) -> nearCache.invalidate(copy));
+        return nearCache == null ? write : nearCache.forgetAfter(key, write);
+    }
+
+    private <T> CompletableFuture<T> call(byte[] key, BatchOp.Builder op, boolean idempotent, boolean anyReplica,
+                                          Function<BatchResult, Error> errorOf, Function<BatchResult, T> valueOf) {
+        return dispatcher.call(key, op, idempotent, anyReplica, errorOf, valueOf);
     }
 
     /** What the near cache did so far; all zero when it is off. */
@@ -287,109 +267,7 @@ public final class GridClient implements AutoCloseable {
 
     /** Batch messages sent to each node so far: how well concurrent calls were coalesced. */
     public long batchMessagesSent() {
-        return pipelines.values().stream().mapToLong(NodePipeline::messagesSent).sum();
-    }
-
-    // --- the retrying call
-
-    private <T> CompletableFuture<T> call(byte[] key, BatchOp.Builder op, boolean idempotent, boolean anyReplica,
-                                          Function<BatchResult, Error> errorOf, Function<BatchResult, T> valueOf) {
-        if (key.length == 0) {
-            return CompletableFuture.failedFuture(GridException.invalidArgument("key must not be empty"));
-        }
-        CompletableFuture<T> result = new CompletableFuture<>();
-        long deadlineNs = System.nanoTime() + config.timeout().toNanos();
-        attempt(key, op, idempotent, anyReplica, errorOf, valueOf, result, deadlineNs, 0, false);
-        // whenCompleteAsync completes its own future on the executor, so the caller's stages run there.
-        return callbackExecutor == null ? result : result.whenCompleteAsync((v, e) -> { }, callbackExecutor);
-    }
-
-    private <T> void attempt(byte[] key, BatchOp.Builder op, boolean idempotent, boolean anyReplica,
-                             Function<BatchResult, Error> errorOf, Function<BatchResult, T> valueOf,
-                             CompletableFuture<T> result, long deadlineNs, int attempt, boolean mayHaveApplied) {
-        PartitionMap map;
-        try {
-            map = routes.map();
-        } catch (GridException e) {
-            result.completeExceptionally(e);
-            return;
-        }
-        PartitionAssignment partition = map.partitionOf(key);
-        String address = routes.addressFor(partition, anyReplica);
-        long remainingMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNs - System.nanoTime()));
-        long attemptMs = Math.min(remainingMs, ATTEMPT_TIMEOUT_MS);
-        pipeline(address).submit(op.clone(), attemptMs).whenComplete((r, failure) -> {
-            GridException error;
-            if (failure instanceof TimeoutException) {
-                error = new GridException(GridErrorCode.DEADLINE_EXCEEDED, "no answer from " + address + " within "
-                    + attemptMs + " ms; the operation may or may not have been applied");
-            } else if (failure != null) {
-                error = failure instanceof GridException g ? g
-                    : new GridException(GridErrorCode.OUTCOME_UNKNOWN, failure.toString(), failure);
-            } else {
-                Error e = errorOf.apply(r);
-                if (e == null || e.getCode() == io.shardgrid.proto.v1.ErrorCode.OK) {
-                    result.complete(valueOf.apply(r));
-                    return;
-                }
-                GridErrorCode code = GridErrorCode.fromWire(e.getCodeValue());
-                error = new GridException(code, e.getMessage(), e.getLeaderHint().getNodeId(), e.getMapEpoch(), null);
-                if (!error.leaderHint().isEmpty()) {
-                    routes.hintLeader(partition.partitionId(), error.leaderHint());
-                }
-            }
-            int attempts = attempt + 1;
-            // Sticky: once one attempt of a write may have been applied, so may the whole operation.
-            boolean maybe = mayHaveApplied
-                || (!op.hasGet() && error.code().outcome() == GridErrorCode.Outcome.AMBIGUOUS);
-            if (!error.code().retryable(idempotent, attempts)) {
-                result.completeExceptionally(finalError(error, idempotent, attempts, maybe, ""));
-                return;
-            }
-            long backoffMs = error.code() == GridErrorCode.NOT_LEADER && !error.leaderHint().isEmpty() && attempt == 0
-                ? 0 : Math.min(200, 10L << Math.min(attempt, 4));
-            if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMs) > deadlineNs) {
-                // The last attempt's own code, not DEADLINE_EXCEEDED: the caller learns why it failed.
-                result.completeExceptionally(finalError(error, idempotent, attempts, maybe,
-                    " within " + config.timeout().toMillis() + " ms"));
-                return;
-            }
-            Runnable again = () -> attempt(key, op, idempotent, anyReplica, errorOf, valueOf, result, deadlineNs,
-                attempts, maybe);
-            if (error.code() != GridErrorCode.NOT_LEADER || error.leaderHint().isEmpty()) {
-                routes.refresh();
-            }
-            if (backoffMs == 0) {
-                again.run();
-            } else {
-                scheduler.schedule(again, backoffMs, TimeUnit.MILLISECONDS);
-            }
-        });
-    }
-
-    /**
-     * The error a caller sees when retrying stops: the last attempt's own, unless a write that may
-     * have been applied would then read as "nothing applied" (a NOT_LEADER after an attempt whose
-     * answer was lost) or as resendable (DEADLINE_EXCEEDED for an increment): then OUTCOME_UNKNOWN.
-     */
-    private static GridException finalError(GridException error, boolean idempotent, int attempts,
-                                            boolean mayHaveApplied, String within) {
-        String tried = attempts == 1 ? "" : "after " + attempts + " attempts" + within + ": ";
-        GridErrorCode code = error.code();
-        boolean hidesMaybe = code.outcome() == GridErrorCode.Outcome.DEFINITE
-            || (!idempotent && code.retry() == GridErrorCode.Retry.IF_IDEMPOTENT);
-        if (mayHaveApplied && hidesMaybe && code != GridErrorCode.OUTCOME_UNKNOWN) {
-            return new GridException(GridErrorCode.OUTCOME_UNKNOWN, tried + "the operation may or may not have "
-                + "been applied; the last attempt answered " + error.getMessage(), error.leaderHint(),
-                error.mapEpoch(), error);
-        }
-        return tried.isEmpty() ? error
-            : new GridException(code, tried + error.detail(), error.leaderHint(), error.mapEpoch(), error);
-    }
-
-    private NodePipeline pipeline(String address) {
-        return pipelines.computeIfAbsent(address, a -> new NodePipeline(channels.get(a), config.maxBatchOps(),
-            config.maxBatchBytes(), config.maxInFlightPerNode(), flusher));
+        return dispatcher.batchMessagesSent();
     }
 
     private static long ttlMs(Duration ttl) {
@@ -405,66 +283,23 @@ public final class GridClient implements AutoCloseable {
     @Override
     public void close() {
         routes.close();
-        if (invalidations != null) {
-            invalidations.close();
+        if (nearCache != null) {
+            nearCache.close();
         }
-        pipelines.values().forEach(NodePipeline::close);
+        dispatcher.close();
         scheduler.shutdownNow();
-        flusher.shutdown();
         channels.close();
     }
 
-    /** Starts the near cache: one invalidation stream per node, waiting briefly for them to open. */
-    private void startNearCache(long waitMs) {
-        PartitionMap map = routes.map();
-        nearCache = new NearCache(map.partitionCount(), config.nearCacheMaxEntries(), config.nearCacheMaxAge());
-        invalidations = new InvalidationStreams(channels, scheduler, nearCache, routes::currentOrNull, routes::offer);
-        routes.onChange((before, after) -> {
-            nearCache.onMapChange(before, after);
-            invalidations.sync(after);
-        });
-        invalidations.sync(map);
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
-        while (!invalidations.allConnected() && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(5);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-    }
-
     /** Builds a client: {@code GridClient.builder().seeds("host:port", …).build()}. */
-    public static final class Builder {
-        private List<String> seeds = GridClientConfig.LOCAL_CLUSTER;
-        private Duration timeout = GridClientConfig.defaults().timeout();
+    public static final class Builder extends ConnectionSettings<Builder> {
         private int maxBatchOps = GridClientConfig.defaults().maxBatchOps();
         private int maxBatchBytes = GridClientConfig.defaults().maxBatchBytes();
         private int maxInFlightPerNode = GridClientConfig.defaults().maxInFlightPerNode();
         private long nearCacheMaxEntries;
         private Duration nearCacheMaxAge = GridClientConfig.defaults().nearCacheMaxAge();
         private Executor callbackExecutor;
-        private Path tlsCa;
-        private Path tlsCertificate;
-        private Path tlsKey;
         private String clientToken = "";
-
-        /** Any nodes' gRPC addresses (default: the local cluster's); the rest are learned from the map. */
-        public Builder seeds(String... seeds) {
-            return seeds(Arrays.asList(seeds));
-        }
-
-        public Builder seeds(List<String> seeds) {
-            this.seeds = List.copyOf(seeds);
-            return this;
-        }
-
-        /** Deadline of each call, its retries included (default 5 s). */
-        public Builder timeout(Duration timeout) {
-            this.timeout = timeout;
-            return this;
-        }
 
         /**
          * Pipelining bounds: concurrent calls to one node share Batch messages of at most
@@ -505,29 +340,16 @@ public final class GridClient implements AutoCloseable {
             return this;
         }
 
-        /** Talks TLS to nodes whose certificates {@code caPem} signed (nodes started with {@code --tls-*}). */
-        public Builder tls(Path caPem) {
-            this.tlsCa = caPem;
-            return this;
-        }
-
-        /** Presents this client certificate and PKCS#8 key (PEM) to nodes that ask for one ({@code --tls-client-auth}). */
-        public Builder mtls(Path certificatePem, Path keyPem) {
-            this.tlsCertificate = certificatePem;
-            this.tlsKey = keyPem;
-            return this;
-        }
-
         /** Connects to a seed and fetches the partition map; fails with UNAVAILABLE if none answers in time. */
         public GridClient build() {
             GridClientConfig config = new GridClientConfig(seeds, timeout, maxBatchOps, maxBatchBytes,
                 maxInFlightPerNode, nearCacheMaxEntries, nearCacheMaxAge);
-            GridClient client = new GridClient(config, callbackExecutor, new ClientTls(tlsCa, tlsCertificate, tlsKey),
-                clientToken);
+            GridClient client = new GridClient(config, callbackExecutor, clientTls(), clientToken);
             try {
                 client.routes.start(config.timeout().toMillis());
                 if (config.nearCacheEnabled()) {
-                    client.startNearCache(Math.min(2_000, config.timeout().toMillis()));
+                    client.nearCache = ClientNearCache.start(config.nearCacheMaxEntries(), config.nearCacheMaxAge(),
+                        Math.min(2_000, config.timeout().toMillis()), client.routes, client.channels, client.scheduler);
                 }
             } catch (RuntimeException e) {
                 client.close();

@@ -14,13 +14,16 @@ import io.shardgrid.server.memory.ExpirySweeper;
 import io.shardgrid.server.store.MemoryBudget;
 import io.shardgrid.server.store.OffHeapPartitionStore;
 import io.shardgrid.server.store.OverBudget;
+import io.shardgrid.server.transport.GridAdminService;
+import io.shardgrid.server.transport.GridDataService;
 import io.shardgrid.server.transport.GridMetrics;
+import io.shardgrid.server.transport.GridRoutingService;
 import io.shardgrid.server.transport.GrpcApi;
-import io.shardgrid.server.transport.HttpApi;
 import io.shardgrid.server.transport.JoinClient;
-import io.shardgrid.server.transport.PeerLeaderHints;
+import io.shardgrid.server.transport.PeerLivenessProbe;
 import io.shardgrid.server.transport.TlsContexts;
 import io.shardgrid.server.transport.TokenInterceptor;
+import io.shardgrid.server.transport.http.HttpApi;
 import java.io.IOException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -43,7 +46,7 @@ public final class GridNode implements AutoCloseable {
     private final RatisNode raft;
     private final Membership membership;
     private final ExecutorService adminExecutor;
-    private final PeerLeaderHints leaderHints;
+    private final PeerLivenessProbe livenessProbe;
     /** This node's TLS material (or plaintext builders when TLS is off), shared by every transport. */
     private final TlsContexts tls;
     private final PlacementDriver placement;
@@ -76,8 +79,8 @@ public final class GridNode implements AutoCloseable {
         this.raft = new RatisNode(config, p -> new OffHeapPartitionStore(p, budget, OverBudget.OVERSHOOT),
             clock, tls.credentials());
         this.membership = new Membership(raft);
-        this.leaderHints = new PeerLeaderHints(config.nodeId(), raft::localLeader, tls, config.clientToken());
-        this.placement = new PlacementDriver(raft, membership, config.placement(), config.nodeId(), leaderHints);
+        this.livenessProbe = new PeerLivenessProbe(config.nodeId(), raft::localLeader, tls, config.clientToken());
+        this.placement = new PlacementDriver(raft, membership, config.placement(), config.nodeId(), livenessProbe);
         this.adminExecutor = Executors.newFixedThreadPool(2, DaemonThreads.named(config.nodeId() + "-admin"));
         this.housekeeping =
             Executors.newSingleThreadScheduledExecutor(DaemonThreads.named(config.nodeId() + "-housekeeping"));
@@ -101,12 +104,16 @@ public final class GridNode implements AutoCloseable {
                 + "who can reach this port, and the admin API and /debug/profile refuse every call", config.nodeId());
         }
         raft.start();
-        GridMetrics metrics = new GridMetrics(raft, budget);
+        // The transport sees the Ratis node and membership only through core.ports (LayeringTest).
+        GridMetrics metrics = new GridMetrics(raft, raft, budget);
         GridService service = new GridService(raft, raft::partitioner, config.limits(), clock,
             raft::mapEpoch, evictor == null ? MemoryPressure.NONE : evictor);
         TokenInterceptor adminToken = TokenInterceptor.forAdmin(config.adminToken());
         TokenInterceptor clientToken = TokenInterceptor.forClients(config.clientToken());
-        grpc = new GrpcApi(config, service, raft, membership, placement, metrics, adminToken, clientToken, adminExecutor, tls).start();
+        grpc = new GrpcApi(config, tls, new GridDataService(service, raft::map, metrics),
+            new GridRoutingService(raft, raft),
+            new GridAdminService(raft, raft, membership, placement, adminExecutor, config.placement().downAfter().toMillis()),
+            adminToken, clientToken).start();
         http = new HttpApi(config, service, raft, membership, metrics, adminToken, clientToken, readiness, tls);
         http.start();
         LOG.info("{}: gRPC API on {}", config.nodeId(), config.grpcAddress());
@@ -186,7 +193,7 @@ public final class GridNode implements AutoCloseable {
         adminExecutor.shutdownNow();
         housekeeping.shutdownNow();
         placement.close();
-        leaderHints.close();
+        livenessProbe.close();
         raft.close();
     }
 }

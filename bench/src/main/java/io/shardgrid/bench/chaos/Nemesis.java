@@ -1,5 +1,6 @@
 package io.shardgrid.bench.chaos;
 
+import io.shardgrid.client.GridAdminClient;
 import io.shardgrid.client.GridClient;
 import io.shardgrid.common.routing.PartitionAssignment;
 import io.shardgrid.proto.v1.OperatorResponse;
@@ -57,9 +58,10 @@ final class Nemesis {
                       String error) {
     }
 
+    private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(5);
+
     private final ProcessCluster cluster;
     private final GridClient client;
-    private final AdminChannel admin;
     private final Random random;
     private final Duration readyTimeout;
     private final PrintStream log;
@@ -79,7 +81,6 @@ final class Nemesis {
 
     Nemesis(ProcessCluster cluster, GridClient client, Random random, Duration readyTimeout, PrintStream log,
             int diskNode, NetnsNetwork network, long epochNs) {
-        this.admin = new AdminChannel(cluster.grpcAddresses(), cluster.adminToken());
         this.cluster = cluster;
         this.client = client;
         this.random = random;
@@ -171,7 +172,10 @@ final class Nemesis {
         long start = System.nanoTime();
         String note = "p" + p.partitionId() + " " + from + " -> " + to;
         try {
-            OperatorResponse r = admin.move(p.partitionId(), from, to);
+            OperatorResponse r;
+            try (GridAdminClient admin = admin()) {
+                r = admin.move(p.partitionId(), from, to);
+            }
             if (r.hasError() && r.getError().getCodeValue() != 0) {
                 note += ", move refused: " + r.getError().getCode() + " " + r.getError().getMessage();
             }
@@ -194,6 +198,15 @@ final class Nemesis {
                 e.note() + "; " + settled + "; now on " + after.replicas(), null);
         }
         return e;
+    }
+
+    /**
+     * An admin client for one call: fresh connections each time, since the nemesis keeps killing and
+     * restarting the nodes a long-lived one would be connected to.
+     */
+    private GridAdminClient admin() {
+        return GridAdminClient.builder().seeds(cluster.grpcAddresses()).token(cluster.adminToken())
+            .timeout(ADMIN_TIMEOUT).build();
     }
 
     private FaultEvent clockSkew() throws InterruptedException, IOException {
@@ -237,7 +250,7 @@ final class Nemesis {
             return "already leads every partition it holds";
         }
         PartitionAssignment p = held.get(random.nextInt(held.size()));
-        try {
+        try (GridAdminClient admin = admin()) {
             OperatorResponse r = admin.transferLeader(p.partitionId(), node);
             if (r.hasError() && r.getError().getCodeValue() != 0) {
                 return "leader transfer of p" + p.partitionId() + " refused: " + r.getError().getCode();
@@ -253,7 +266,7 @@ final class Nemesis {
         long startNs = System.nanoTime();
         long deadlineNs = startNs + readyTimeout.toNanos();
         while (System.nanoTime() < deadlineNs) {
-            try {
+            try (GridAdminClient admin = admin()) {
                 if (admin.status().getOperatorsInFlightCount() == 0) {
                     return String.format(Locale.ROOT, "operators done %.1f s after ready", (System.nanoTime() - startNs) / 1e9);
                 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.shardgrid.client.GridAdminClient;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -93,9 +94,11 @@ class IsolatedNodeRejoinIT {
                 }
             }
             if (led(initial, victim) == 0) {
-                AdminChannel admin = new AdminChannel(cluster.grpcAddresses(), cluster.adminToken());
-                var answer = admin.transferLeader(0, cluster.nodeId(victim));
-                assertThat(answer.hasError()).as("transfer leader: %s", answer.getError()).isFalse();
+                try (GridAdminClient admin = GridAdminClient.builder().seeds(cluster.grpcAddresses())
+                        .token(cluster.adminToken()).build()) {
+                    var answer = admin.transferLeader(0, cluster.nodeId(victim));
+                    assertThat(answer.hasError()).as("transfer leader: %s", answer.getError()).isFalse();
+                }
                 awaitLeader(cluster, 0, victim, Duration.ofSeconds(30));
             }
             RaftView before = awaitSettled(cluster, Duration.ofSeconds(30));

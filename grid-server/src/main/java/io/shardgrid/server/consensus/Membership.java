@@ -2,12 +2,15 @@ package io.shardgrid.server.consensus;
 
 import io.shardgrid.common.error.GridErrorCode;
 import io.shardgrid.common.error.GridException;
+import io.shardgrid.common.retry.RetryPolicy;
 import io.shardgrid.common.routing.NodeDescriptor;
 import io.shardgrid.common.routing.PartitionAssignment;
 import io.shardgrid.common.routing.PartitionMap;
 import io.shardgrid.common.routing.PartitionMapCodec;
 import io.shardgrid.proto.v1.PartitionMapMessage;
+import io.shardgrid.server.core.ports.ClusterMembership;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -39,11 +42,14 @@ import org.slf4j.LoggerFactory;
  * meta state machine installs it only if its epoch is the next one, so a lost race is retried on
  * the newer map rather than overwriting it.
  */
-public final class Membership {
+public final class Membership implements ClusterMembership {
     private static final Logger LOG = LoggerFactory.getLogger(Membership.class);
     /** Meta group voters; more nodes still read the map through the meta group. */
     static final int META_VOTERS = 3;
-    private static final int MAX_PROPOSALS = 20;
+    /** A proposal that lost the epoch race to another one is retried on the newer map for this long. */
+    private static final Duration MAP_RACE_DEADLINE = Duration.ofSeconds(10);
+    private static final RetryPolicy MAP_RACE_RETRY = RetryPolicy.exponential(Duration.ofMillis(5),
+        Duration.ofMillis(200));
     /**
      * While a leader transfer runs, the partition's writes wait for it: a target that cannot take
      * over (dead, far behind) must not stall them for long. A caught-up follower takes over in tens
@@ -381,9 +387,13 @@ public final class Membership {
         }
     }
 
-    /** Applies {@code change} to the current map and proposes the result, retrying lost races. */
+    /**
+     * Applies {@code change} to the current map and proposes the result, retrying lost races (after
+     * a short jittered wait, so racing proposers spread out) for up to {@link #MAP_RACE_DEADLINE}.
+     */
     public PartitionMap update(UnaryOperator<PartitionMap> change) throws IOException {
-        for (int attempt = 0; attempt < MAX_PROPOSALS; attempt++) {
+        RetryPolicy.Backoff backoff = MAP_RACE_RETRY.start(MAP_RACE_DEADLINE);
+        do {
             PartitionMap current = readMap();
             PartitionMap next = change.apply(current);
             if (next == null) {
@@ -392,9 +402,9 @@ public final class Membership {
             if (propose(next)) {
                 return next;
             }
-        }
+        } while (backoff.pause());
         throw new GridException(GridErrorCode.UNAVAILABLE, "the partition map kept changing; gave up after "
-            + MAX_PROPOSALS + " proposals");
+            + (backoff.waits() + 1) + " proposals in " + MAP_RACE_DEADLINE.toSeconds() + " s");
     }
 
     private boolean propose(PartitionMap next) throws IOException {

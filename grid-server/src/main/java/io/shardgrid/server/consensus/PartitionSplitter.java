@@ -1,6 +1,7 @@
 package io.shardgrid.server.consensus;
 
 import io.shardgrid.common.error.GridErrorCode;
+import io.shardgrid.server.core.ports.SplitResult;
 import io.shardgrid.common.error.GridException;
 import io.shardgrid.common.routing.PartitionAssignment;
 import io.shardgrid.common.routing.PartitionMap;
@@ -29,16 +30,12 @@ public final class PartitionSplitter {
 
     private final Membership membership;
 
-    /** A split done: {@code parentId} owns the lower half of its former range, {@code childId} the upper. */
-    public record Result(int parentId, int childId, PartitionMap map) {
-    }
-
     public PartitionSplitter(Membership membership) {
         this.membership = membership;
     }
 
     /** Splits {@code parentId} (or finishes its started split); returns the map that records it. */
-    public Result split(int parentId) throws IOException {
+    public SplitResult split(int parentId) throws IOException {
         PartitionMap map = membership.readMap();
         if (!map.hasPartition(parentId)) {
             throw new GridException(GridErrorCode.UNKNOWN_PARTITION, "partition " + parentId + " does not exist (0.."
@@ -56,7 +53,7 @@ public final class PartitionSplitter {
         PartitionAssignment child = map.splittingChildOf(parentId).orElseThrow(() -> new GridException(
             GridErrorCode.CONDITION_FAILED, "partition " + parentId + " has no split in progress"));
         LOG.info("split of p{} started: p{} takes {}", parentId, child.partitionId(), child.range());
-        return new Result(parentId, child.partitionId(), finish(child.partitionId()));
+        return new SplitResult(parentId, child.partitionId(), finish(child.partitionId()));
     }
 
     /**

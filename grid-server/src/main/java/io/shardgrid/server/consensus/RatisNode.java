@@ -9,6 +9,9 @@ import io.shardgrid.server.config.ServerConfig;
 import io.shardgrid.server.core.ports.Clock;
 import io.shardgrid.server.core.ports.ConsensusGroups;
 import io.shardgrid.server.core.ports.KeyChangeListener;
+import io.shardgrid.server.core.ports.KeyChangeSource;
+import io.shardgrid.server.core.ports.LocalReplicas;
+import io.shardgrid.server.core.ports.PartitionMaps;
 import io.shardgrid.server.core.ports.PartitionStore;
 import io.shardgrid.server.core.ports.WriteCommand;
 import io.shardgrid.server.core.ports.WriteResult;
@@ -54,7 +57,7 @@ import org.slf4j.LoggerFactory;
  * <p>Writes and read barriers are submitted to the local server in-process
  * ({@code submitClientRequestAsync}): no network hop between our gRPC handler and Ratis.
  */
-public final class RatisNode implements ConsensusGroups, Closeable {
+public final class RatisNode implements ConsensusGroups, PartitionMaps, KeyChangeSource, LocalReplicas, Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(RatisNode.class);
 
     /**

@@ -1,5 +1,6 @@
 package io.shardgrid.server.consensus;
 
+import io.shardgrid.server.core.ports.ReadinessProbe;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
@@ -9,7 +10,7 @@ import java.util.function.BooleanSupplier;
  * replica works, knows its leader and has applied what it knows committed. {@code /health/ready}
  * answers from here, and the node logs "ready" from here, so the two never disagree.
  */
-public final class Readiness {
+public final class Readiness implements ReadinessProbe {
     private final String nodeId;
     private final RatisNode node;
     private final BooleanSupplier membershipSettled;
@@ -20,7 +21,7 @@ public final class Readiness {
         this.membershipSettled = membershipSettled;
     }
 
-    /** Null when ready, else the first reason found for not being ready. */
+    @Override
     public String notReadyReason() {
         if (!membershipSettled.getAsBoolean()) {
             return "bootstrapping or joining the cluster";

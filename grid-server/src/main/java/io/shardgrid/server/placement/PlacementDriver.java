@@ -1,6 +1,7 @@
 package io.shardgrid.server.placement;
 
 import io.shardgrid.common.concurrent.DaemonThreads;
+import io.shardgrid.server.core.ports.SplitResult;
 import io.shardgrid.common.error.GridErrorCode;
 import io.shardgrid.common.error.GridException;
 import io.shardgrid.common.routing.NodeDescriptor;
@@ -132,7 +133,7 @@ public final class PlacementDriver implements AutoCloseable {
      * Splits {@code partitionId} now (synchronously): it keeps the lower half of its hash range and
      * a new partition on the same replicas takes the upper half. Returns the map that records it.
      */
-    public PartitionSplitter.Result split(int partitionId) throws IOException {
+    public SplitResult split(int partitionId) throws IOException {
         if (running.values().stream().anyMatch(r -> r.operator().partitionId() == partitionId)) {
             throw new GridException(GridErrorCode.RESOURCE_EXHAUSTED, "partition " + partitionId + " is moving");
         }

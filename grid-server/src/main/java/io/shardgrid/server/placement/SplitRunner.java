@@ -1,6 +1,7 @@
 package io.shardgrid.server.placement;
 
 import io.shardgrid.common.error.GridErrorCode;
+import io.shardgrid.server.core.ports.SplitResult;
 import io.shardgrid.common.error.GridException;
 import io.shardgrid.common.routing.PartitionAssignment;
 import io.shardgrid.common.routing.PartitionMap;
@@ -40,7 +41,7 @@ final class SplitRunner {
         return Set.copyOf(running);
     }
 
-    PartitionSplitter.Result split(int partitionId) throws IOException {
+    SplitResult split(int partitionId) throws IOException {
         PartitionMap map = membership.readMap();
         // Up to RF nodes a join adds the new node to every partition (Membership.join); a split
         // beside it could give the child a replica set the map does not know.

@@ -2,6 +2,7 @@ package io.shardgrid.server.transport;
 
 import io.grpc.stub.StreamObserver;
 import io.shardgrid.common.error.GridException;
+import io.shardgrid.server.core.ports.SplitResult;
 import io.shardgrid.common.routing.HashRange;
 import io.shardgrid.common.routing.NodeDescriptor;
 import io.shardgrid.common.routing.PartitionAssignment;
@@ -19,9 +20,6 @@ import io.shardgrid.proto.v1.ListPartitionsResponse;
 import io.shardgrid.proto.v1.NodeInfo;
 import io.shardgrid.proto.v1.NodeState;
 import io.shardgrid.proto.v1.PartitionInfo;
-import io.shardgrid.server.consensus.Membership;
-import io.shardgrid.server.consensus.PartitionSplitter;
-import io.shardgrid.server.consensus.RatisNode;
 import io.shardgrid.proto.v1.DrainRequest;
 import io.shardgrid.proto.v1.MoveReplicaRequest;
 import io.shardgrid.proto.v1.OperatorResponse;
@@ -31,6 +29,9 @@ import io.shardgrid.proto.v1.RemoveNodeRequest;
 import io.shardgrid.proto.v1.SplitRequest;
 import io.shardgrid.proto.v1.SplitResponse;
 import io.shardgrid.proto.v1.TransferLeaderRequest;
+import io.shardgrid.server.core.ports.ClusterMembership;
+import io.shardgrid.server.core.ports.LocalReplicas;
+import io.shardgrid.server.core.ports.PartitionMaps;
 import io.shardgrid.server.placement.PlacementDriver;
 import io.shardgrid.server.placement.plan.MoveReplica;
 import io.shardgrid.server.placement.plan.Operator;
@@ -48,15 +49,17 @@ import java.util.concurrent.Executor;
  * name it so a caller can ask it.
  */
 public final class GridAdminService extends GridAdminGrpc.GridAdminImplBase {
-    private final RatisNode node;
-    private final Membership membership;
+    private final PartitionMaps maps;
+    private final LocalReplicas localReplicas;
+    private final ClusterMembership membership;
     private final PlacementDriver placement;
     private final Executor slowCalls;
     private final long downAfterMs;
 
-    public GridAdminService(RatisNode node, Membership membership, PlacementDriver placement, Executor slowCalls,
-                            long downAfterMs) {
-        this.node = node;
+    public GridAdminService(PartitionMaps maps, LocalReplicas replicas, ClusterMembership membership,
+                            PlacementDriver placement, Executor slowCalls, long downAfterMs) {
+        this.maps = maps;
+        this.localReplicas = replicas;
         this.membership = membership;
         this.placement = placement;
         this.slowCalls = slowCalls;
@@ -70,9 +73,9 @@ public final class GridAdminService extends GridAdminGrpc.GridAdminImplBase {
                 out.onNext(call.call());
                 out.onCompleted();
             } catch (IllegalArgumentException e) {
-                out.onError(GrpcErrors.toStatus(GridException.invalidArgument(e.getMessage()), node::map));
+                out.onError(GrpcErrors.toStatus(GridException.invalidArgument(e.getMessage()), maps::map));
             } catch (Exception e) {
-                out.onError(GrpcErrors.toStatus(GrpcErrors.toGrid(e), node::map));
+                out.onError(GrpcErrors.toStatus(GrpcErrors.toGrid(e), maps::map));
             }
         });
     }
@@ -119,7 +122,7 @@ public final class GridAdminService extends GridAdminGrpc.GridAdminImplBase {
     @Override
     public void split(SplitRequest request, StreamObserver<SplitResponse> out) {
         slow(out, () -> {
-            PartitionSplitter.Result done = placement.split(request.getPartitionId());
+            SplitResult done = placement.split(request.getPartitionId());
             PartitionMap map = done.map();
             return SplitResponse.newBuilder().setPartitionId(done.parentId()).setChildPartitionId(done.childId())
                 .setMapEpoch(map.epoch()).setRange(range(map.partition(done.parentId()).range()))
@@ -177,14 +180,14 @@ public final class GridAdminService extends GridAdminGrpc.GridAdminImplBase {
     @Override
     public void clusterStatus(ClusterStatusRequest request, StreamObserver<ClusterStatusResponse> out) {
         slow(out, () -> {
-            PartitionMap map = node.routingMap();
+            PartitionMap map = maps.routingMap();
             ClusterStatusResponse.Builder b = ClusterStatusResponse.newBuilder();
             if (map != null) {
                 Map<Integer, String> leaders = placement.reportedLeaders(map);
                 b.setMapEpoch(map.epoch()).setPartitionCount(map.partitionCount())
                     .setReplicationFactor(map.replicationFactor()).addAllNodes(nodes(map, leaders))
                     .setLeaderlessPartitions(map.partitionCount() - leaders.size())
-                    .setMetaLeaderNodeId(node.metaLeaderId().orElse(""));
+                    .setMetaLeaderNodeId(maps.metaLeaderId().orElse(""));
                 for (PlacementDriver.RunningOperator r : placement.running()) {
                     b.addOperatorsInFlight(toMessage(r.id(), r.operator(), io.shardgrid.proto.v1.Operator.State.RUNNING));
                 }
@@ -206,7 +209,7 @@ public final class GridAdminService extends GridAdminGrpc.GridAdminImplBase {
     @Override
     public void listNodes(ListNodesRequest request, StreamObserver<ListNodesResponse> out) {
         slow(out, () -> {
-            PartitionMap map = node.routingMap();
+            PartitionMap map = maps.routingMap();
             return ListNodesResponse.newBuilder()
                 .addAllNodes(map == null ? List.of() : nodes(map, placement.reportedLeaders(map))).build();
         });
@@ -215,7 +218,7 @@ public final class GridAdminService extends GridAdminGrpc.GridAdminImplBase {
     @Override
     public void listPartitions(ListPartitionsRequest request, StreamObserver<ListPartitionsResponse> out) {
         slow(out, () -> {
-            PartitionMap map = node.routingMap();
+            PartitionMap map = maps.routingMap();
             ListPartitionsResponse.Builder b = ListPartitionsResponse.newBuilder();
             if (map == null) {
                 return b.build();
@@ -228,12 +231,12 @@ public final class GridAdminService extends GridAdminGrpc.GridAdminImplBase {
                 PartitionInfo.Builder p = PartitionInfo.newBuilder().setPartitionId(a.partitionId())
                     .addAllReplicaNodeIds(a.replicas()).addAllLearnerNodeIds(a.learners())
                     .setLeaderNodeId(leaders.getOrDefault(a.partitionId(), "")).setConfEpoch(a.confEpoch());
-                if (node.hosts(a.partitionId())) {
-                    var stats = node.store(a.partitionId()).stats();
+                if (localReplicas.hosts(a.partitionId())) {
+                    var stats = localReplicas.store(a.partitionId()).stats();
                     p.setKeys(stats.keys()).setLiveBytes(stats.liveBytes()).setAllocatedBytes(stats.allocatedBytes())
                         .setExpiredCount(stats.expiredCount()).setEvictedCount(stats.evictedCount())
-                        .setCommitIndex(Math.max(0, node.commitIndex(a.partitionId())))
-                        .setAppliedIndex(Math.max(0, node.appliedIndex(a.partitionId())));
+                        .setCommitIndex(Math.max(0, localReplicas.commitIndex(a.partitionId())))
+                        .setAppliedIndex(Math.max(0, localReplicas.appliedIndex(a.partitionId())));
                 }
                 b.addPartitions(p);
             }

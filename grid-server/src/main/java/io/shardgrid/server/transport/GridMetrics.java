@@ -9,7 +9,8 @@ import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.shardgrid.common.error.GridErrorCode;
-import io.shardgrid.server.consensus.RatisNode;
+import io.shardgrid.server.core.ports.LocalReplicas;
+import io.shardgrid.server.core.ports.PartitionMaps;
 import io.shardgrid.server.core.ports.StoreStats;
 import io.shardgrid.server.store.MemoryBudget;
 import java.io.ByteArrayOutputStream;
@@ -27,7 +28,7 @@ public final class GridMetrics {
     private final Counter requests;
     private final Histogram latency;
 
-    public GridMetrics(RatisNode node, MemoryBudget budget) {
+    public GridMetrics(LocalReplicas replicas, PartitionMaps maps, MemoryBudget budget) {
         requests = Counter.builder().name("shardgrid_requests_total")
             .help("Requests served, by operation and grid error code").labelNames("op", "code").register(registry);
         latency = Histogram.builder().name("shardgrid_request_seconds")
@@ -40,81 +41,81 @@ public final class GridMetrics {
         GaugeWithCallback.builder().name("shardgrid_store_budget_capacity_bytes")
             .help("This node's off-heap memory budget")
             .callback(cb -> cb.call(budget.capacityBytes())).register(registry);
-        perPartition(node, "shardgrid_store_keys", "Keys held, per partition replica",
-            p -> node.store(p).stats().keys());
-        perPartition(node, "shardgrid_store_live_bytes", "Key and value bytes, per partition replica",
-            p -> node.store(p).stats().liveBytes());
-        perPartition(node, "shardgrid_store_allocated_bytes",
+        perPartition(replicas, "shardgrid_store_keys", "Keys held, per partition replica",
+            p -> replicas.store(p).stats().keys());
+        perPartition(replicas, "shardgrid_store_live_bytes", "Key and value bytes, per partition replica",
+            p -> replicas.store(p).stats().liveBytes());
+        perPartition(replicas, "shardgrid_store_allocated_bytes",
             "Bytes charged to the memory budget (entries, index, free space in slabs), per partition replica",
-            p -> node.store(p).stats().allocatedBytes());
-        perPartition(node, "shardgrid_store_fragmentation_ratio",
+            p -> replicas.store(p).stats().allocatedBytes());
+        perPartition(replicas, "shardgrid_store_fragmentation_ratio",
             "Share of the allocated bytes that is free space inside slabs, per partition replica",
-            p -> node.store(p).stats().fragmentation());
-        perPartitionCounter(node, "shardgrid_store_expired",
+            p -> replicas.store(p).stats().fragmentation());
+        perPartitionCounter(replicas, "shardgrid_store_expired",
             "Entries freed because their deadline passed (expiry sweep, rewrite or snapshot), per partition replica",
-            p -> node.store(p).stats().expiredCount());
-        perPartitionCounter(node, "shardgrid_store_evicted",
+            p -> replicas.store(p).stats().expiredCount());
+        perPartitionCounter(replicas, "shardgrid_store_evicted",
             "Entries evicted through the raft log under the eviction policy, per partition replica",
-            p -> node.store(p).stats().evictedCount());
+            p -> replicas.store(p).stats().evictedCount());
         GaugeWithCallback.builder().name("shardgrid_node_store_live_bytes")
             .help("Key and value bytes of every partition replica on this node")
-            .callback(cb -> cb.call(nodeStats(node).liveBytes())).register(registry);
+            .callback(cb -> cb.call(nodeStats(replicas).liveBytes())).register(registry);
         GaugeWithCallback.builder().name("shardgrid_node_store_allocated_bytes")
             .help("Bytes the partition replicas on this node have allocated")
-            .callback(cb -> cb.call(nodeStats(node).allocatedBytes())).register(registry);
+            .callback(cb -> cb.call(nodeStats(replicas).allocatedBytes())).register(registry);
         GaugeWithCallback.builder().name("shardgrid_node_store_fragmentation_ratio")
             .help("Share of this node's allocated store bytes that is free space inside slabs")
-            .callback(cb -> cb.call(nodeStats(node).fragmentation())).register(registry);
+            .callback(cb -> cb.call(nodeStats(replicas).fragmentation())).register(registry);
         CounterWithCallback.builder().name("shardgrid_node_store_expired")
             .help("Entries freed by expiry in the partition replicas this node holds now")
-            .callback(cb -> cb.call(nodeStats(node).expiredCount())).register(registry);
+            .callback(cb -> cb.call(nodeStats(replicas).expiredCount())).register(registry);
         CounterWithCallback.builder().name("shardgrid_node_store_evicted")
             .help("Entries evicted in the partition replicas this node holds now")
-            .callback(cb -> cb.call(nodeStats(node).evictedCount())).register(registry);
-        perPartition(node, "shardgrid_partition_leader", "1 if this node leads the partition, else 0",
-            p -> node.isLeader(p) ? 1 : 0);
-        perPartition(node, "shardgrid_raft_term", "Raft term of this replica (a rise without a fault or a "
-            + "leader change is a needless election)", node::currentTerm);
-        perPartition(node, "shardgrid_raft_commit_index", "Raft commit index known to this replica",
-            node::commitIndex);
-        perPartition(node, "shardgrid_raft_applied_index", "Raft index applied to this replica's store",
-            node::appliedIndex);
-        perPartition(node, "shardgrid_raft_log_failed", "1 if this replica's raft log stopped on an I/O error "
-            + "(it stays stopped until the node restarts), else 0", p -> node.logFailure(p).isPresent() ? 1 : 0);
+            .callback(cb -> cb.call(nodeStats(replicas).evictedCount())).register(registry);
+        perPartition(replicas, "shardgrid_partition_leader", "1 if this node leads the partition, else 0",
+            p -> replicas.isLeader(p) ? 1 : 0);
+        perPartition(replicas, "shardgrid_raft_term", "Raft term of this replica (a rise without a fault or a "
+            + "leader change is a needless election)", replicas::currentTerm);
+        perPartition(replicas, "shardgrid_raft_commit_index", "Raft commit index known to this replica",
+            replicas::commitIndex);
+        perPartition(replicas, "shardgrid_raft_applied_index", "Raft index applied to this replica's store",
+            replicas::appliedIndex);
+        perPartition(replicas, "shardgrid_raft_log_failed", "1 if this replica's raft log stopped on an I/O error "
+            + "(it stays stopped until the node restarts), else 0", p -> replicas.logFailure(p).isPresent() ? 1 : 0);
         CounterWithCallback.builder().name("shardgrid_write_entries_total")
             .help("Raft entries appended for client writes by the partitions this node leads")
-            .callback(cb -> cb.call(node.entriesAppended())).register(registry);
+            .callback(cb -> cb.call(replicas.entriesAppended())).register(registry);
         CounterWithCallback.builder().name("shardgrid_write_ops_total")
             .help("Client writes carried by those entries (writes per entry = this / entries)")
-            .callback(cb -> cb.call(node.writesAppended())).register(registry);
+            .callback(cb -> cb.call(replicas.writesAppended())).register(registry);
         GaugeWithCallback.builder().name("shardgrid_map_epoch").help("Partition map epoch this node knows")
-            .callback(cb -> cb.call(node.mapEpoch())).register(registry);
+            .callback(cb -> cb.call(maps.mapEpoch())).register(registry);
     }
 
-    private void perPartition(RatisNode node, String name, String help, IntToDoubleFunction value) {
+    private void perPartition(LocalReplicas replicas, String name, String help, IntToDoubleFunction value) {
         GaugeWithCallback.builder().name(name).help(help).labelNames("partition")
             .callback(cb -> {
-                for (int p : node.hostedPartitions()) {
+                for (int p : replicas.hostedPartitions()) {
                     cb.call(value.applyAsDouble(p), Integer.toString(p));
                 }
             }).register(registry);
     }
 
-    private void perPartitionCounter(RatisNode node, String name, String help, IntToDoubleFunction value) {
+    private void perPartitionCounter(LocalReplicas replicas, String name, String help, IntToDoubleFunction value) {
         CounterWithCallback.builder().name(name).help(help).labelNames("partition")
             .callback(cb -> {
-                for (int p : node.hostedPartitions()) {
+                for (int p : replicas.hostedPartitions()) {
                     cb.call(value.applyAsDouble(p), Integer.toString(p));
                 }
             }).register(registry);
     }
 
     /** The sum over this node's replicas; a partition leaving between the listing and the read counts as empty. */
-    private static StoreStats nodeStats(RatisNode node) {
+    private static StoreStats nodeStats(LocalReplicas replicas) {
         StoreStats sum = new StoreStats(0, 0, 0, 0, 0, 0);
-        for (int p : node.hostedPartitions()) {
+        for (int p : replicas.hostedPartitions()) {
             try {
-                sum = sum.plus(node.store(p).stats());
+                sum = sum.plus(replicas.store(p).stats());
             } catch (RuntimeException e) {
                 // gone meanwhile
             }

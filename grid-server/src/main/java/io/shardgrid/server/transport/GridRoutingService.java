@@ -14,8 +14,9 @@ import io.shardgrid.proto.v1.Invalidation;
 import io.shardgrid.proto.v1.PartitionMapMessage;
 import io.shardgrid.proto.v1.WatchEvent;
 import io.shardgrid.proto.v1.WatchPartitionMapRequest;
-import io.shardgrid.server.consensus.RatisNode;
 import io.shardgrid.server.core.ports.KeyChangeListener;
+import io.shardgrid.server.core.ports.KeyChangeSource;
+import io.shardgrid.server.core.ports.PartitionMaps;
 import java.util.ArrayDeque;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,25 +36,25 @@ public final class GridRoutingService extends GridRoutingGrpc.GridRoutingImplBas
     /** Events one slow watcher may have queued before it is cut off. */
     static final int MAX_QUEUED_EVENTS = 16_384;
 
-    private final RatisNode node;
+    private final PartitionMaps maps;
     private final Set<Watcher> watchers = ConcurrentHashMap.newKeySet();
     private final AtomicInteger invalidationWatchers = new AtomicInteger();
     private final AtomicBoolean publishPending = new AtomicBoolean();
     /** Leader changes arrive on Ratis threads; maps are built and sent from here instead. */
     private final ExecutorService events = Executors.newSingleThreadExecutor(DaemonThreads.named("routing-events"));
 
-    public GridRoutingService(RatisNode node) {
-        this.node = node;
-        node.onMapChange(map -> publishSoon());
-        node.onKeyChange(this);
+    public GridRoutingService(PartitionMaps maps, KeyChangeSource keyChanges) {
+        this.maps = maps;
+        maps.onMapChange(map -> publishSoon());
+        keyChanges.onKeyChange(this);
     }
 
     @Override
     public void getPartitionMap(GetPartitionMapRequest request, StreamObserver<PartitionMapMessage> out) {
-        PartitionMap map = node.routingMap();
+        PartitionMap map = maps.routingMap();
         if (map == null) {
             out.onError(GrpcErrors.toStatus(new GridException(GridErrorCode.UNAVAILABLE,
-                "this node has no partition map yet (not bootstrapped or joined)"), node::map));
+                "this node has no partition map yet (not bootstrapped or joined)"), maps::map));
             return;
         }
         out.onNext(PartitionMapCodec.toMessage(map));
@@ -72,7 +73,7 @@ public final class GridRoutingService extends GridRoutingGrpc.GridRoutingImplBas
         if (watcher.invalidations) {
             invalidationWatchers.incrementAndGet();
         }
-        watcher.offer(node.routingMap());
+        watcher.offer(maps.routingMap());
     }
 
     private void remove(Watcher watcher) {
@@ -83,7 +84,7 @@ public final class GridRoutingService extends GridRoutingGrpc.GridRoutingImplBas
 
     /** Sends the current map to every watcher that has not seen it. */
     public void publish() {
-        PartitionMap map = node.routingMap();
+        PartitionMap map = maps.routingMap();
         for (Watcher w : watchers) {
             w.offer(map);
         }

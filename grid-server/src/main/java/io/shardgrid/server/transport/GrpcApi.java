@@ -4,13 +4,8 @@ import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.shardgrid.server.config.ServerConfig;
-import io.shardgrid.server.consensus.Membership;
-import io.shardgrid.server.consensus.RatisNode;
-import io.shardgrid.server.core.GridService;
-import io.shardgrid.server.placement.PlacementDriver;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -22,11 +17,10 @@ public final class GrpcApi implements AutoCloseable {
     private final Server server;
     private final GridRoutingService routing;
 
-    public GrpcApi(ServerConfig config, GridService service, RatisNode raft, Membership membership,
-                   PlacementDriver placement, GridMetrics metrics,
-                   TokenInterceptor adminToken, TokenInterceptor clientToken, Executor adminExecutor,
-                   TlsContexts tls) {
-        this.routing = new GridRoutingService(raft);
+    /** The services come built (GridNode wires them to the core and consensus); this serves them. */
+    public GrpcApi(ServerConfig config, TlsContexts tls, GridDataService data, GridRoutingService routing,
+                   GridAdminService admin, TokenInterceptor adminToken, TokenInterceptor clientToken) {
+        this.routing = routing;
         this.server = tls.secure(NettyServerBuilder.forAddress(new InetSocketAddress(
                 ServerConfig.host(config.grpcAddress()), ServerConfig.port(config.grpcAddress()))))
             .directExecutor()
@@ -34,12 +28,12 @@ public final class GrpcApi implements AutoCloseable {
             // Clients ping every 10 s to find dead peers under their watch streams.
             .permitKeepAliveTime(5, TimeUnit.SECONDS)
             .permitKeepAliveWithoutCalls(true)
-            .addService(ServerInterceptors.intercept(UndecodableRequests.refusedAsInvalid(
-                new GridDataService(service, raft::map, metrics).bindService()), clientToken))
+            .addService(ServerInterceptors.intercept(UndecodableRequests.refusedAsInvalid(data.bindService()),
+                clientToken))
             .addService(ServerInterceptors.intercept(UndecodableRequests.refusedAsInvalid(routing.bindService()),
                 clientToken))
-            .addService(ServerInterceptors.intercept(UndecodableRequests.refusedAsInvalid(new GridAdminService(raft,
-                membership, placement, adminExecutor, config.placement().downAfter().toMillis()).bindService()), adminToken))
+            .addService(ServerInterceptors.intercept(UndecodableRequests.refusedAsInvalid(admin.bindService()),
+                adminToken))
             .build();
     }
 

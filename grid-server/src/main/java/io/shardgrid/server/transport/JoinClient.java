@@ -3,6 +3,7 @@ package io.shardgrid.server.transport;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.stub.MetadataUtils;
+import io.shardgrid.common.retry.RetryPolicy;
 import io.shardgrid.common.routing.PartitionMapCodec;
 import io.shardgrid.proto.v1.GridAdminGrpc;
 import io.shardgrid.proto.v1.JoinRequest;
@@ -15,7 +16,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,11 +23,13 @@ import org.slf4j.LoggerFactory;
 /**
  * Asks an existing node to add this one ({@code --join ADDR}). ADDR may be the node's HTTP address
  * (the seed's {@code /join}) or its gRPC address ({@code GridAdmin.Join}); HTTP is tried first.
- * Retries until the deadline, since the target may still be starting.
+ * Retries with the shared backoff until the deadline, since the target may still be starting.
  */
 public final class JoinClient {
     private static final Logger LOG = LoggerFactory.getLogger(JoinClient.class);
     private static final Duration DEADLINE = Duration.ofMinutes(3);
+    /** The target may still be starting (seconds) or electing: try again soon, then every few seconds. */
+    private static final RetryPolicy RETRY = RetryPolicy.exponential(Duration.ofMillis(250), Duration.ofSeconds(4));
 
     private final ServerConfig config;
     private final TlsContexts tls;
@@ -39,30 +41,30 @@ public final class JoinClient {
 
     public void join(String address) throws IOException {
         String target = address.startsWith(":") ? "127.0.0.1" + address : address;
-        Instant deadline = Instant.now().plus(DEADLINE);
-        IOException last = null;
-        while (Instant.now().isBefore(deadline)) {
-            try {
-                joinOverHttp(target);
-                return;
-            } catch (IOException httpFailure) {
-                try {
-                    joinOverGrpc(target);
-                    return;
-                } catch (RuntimeException grpcFailure) {
-                    last = new IOException("join via " + target + " failed: HTTP " + httpFailure.getMessage()
-                        + "; gRPC " + grpcFailure.getMessage(), httpFailure);
-                    LOG.info("{}: {}; retrying", config.nodeId(), last.getMessage());
-                }
+        RETRY.call(DEADLINE, () -> {
+            joinOnce(target);
+            return null;
+        }, failure -> {
+            if (!(failure instanceof IOException)) {
+                return false;
             }
+            LOG.info("{}: {}; retrying", config.nodeId(), failure.getMessage());
+            return true;
+        });
+    }
+
+    /** One try: HTTP first, then gRPC; fails with both reasons. */
+    private void joinOnce(String target) throws IOException {
+        try {
+            joinOverHttp(target);
+        } catch (IOException httpFailure) {
             try {
-                Thread.sleep(1000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while joining", e);
+                joinOverGrpc(target);
+            } catch (RuntimeException grpcFailure) {
+                throw new IOException("join via " + target + " failed: HTTP " + httpFailure.getMessage()
+                    + "; gRPC " + grpcFailure.getMessage(), httpFailure);
             }
         }
-        throw last != null ? last : new IOException("join via " + target + " timed out");
     }
 
     private void joinOverHttp(String target) throws IOException {

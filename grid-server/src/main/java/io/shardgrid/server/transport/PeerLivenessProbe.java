@@ -20,13 +20,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Who leads each partition, as its own replicas see it: every node's routing map carries fresh
- * leader hints for the partitions it hosts, so the meta leader asks each node (one call per node
- * per placement round) and keeps, for each partition, the hint of a node that replicates it. A node
- * that does not answer within a second is reported unreachable.
+ * The placement driver's liveness probe: asks every node for its routing map once per placement
+ * round. A node that does not answer within a second is reported unreachable (no replica or
+ * leadership moves onto it); one that answers tells, for each partition it replicates, who leads
+ * it as its own replica sees it (fresher than the meta map's hints).
  */
-public final class PeerLeaderHints implements PeerProbe, AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(PeerLeaderHints.class);
+public final class PeerLivenessProbe implements PeerProbe, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PeerLivenessProbe.class);
     private final String selfId;
     private final Function<Integer, String> localLeader;
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
@@ -36,7 +36,7 @@ public final class PeerLeaderHints implements PeerProbe, AutoCloseable {
     private final Metadata credentials = new Metadata();
 
     /** @param localLeader this node's own view of a partition's leader, or null when it does not know */
-    public PeerLeaderHints(String selfId, Function<Integer, String> localLeader, TlsContexts tls,
+    public PeerLivenessProbe(String selfId, Function<Integer, String> localLeader, TlsContexts tls,
                            String clientToken) {
         this.selfId = selfId;
         this.tls = tls;

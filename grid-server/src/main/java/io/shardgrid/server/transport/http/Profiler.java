@@ -1,4 +1,4 @@
-package io.shardgrid.server.transport;
+package io.shardgrid.server.transport.http;
 
 import java.io.IOException;
 import java.nio.file.Files;
