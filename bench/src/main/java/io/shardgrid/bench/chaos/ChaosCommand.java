@@ -41,9 +41,9 @@ public final class ChaosCommand implements Callable<Integer> {
     int partitions = 8;
 
     @Option(names = "--faults", split = ",",
-        description = "Faults taking turns: kill, pause, clock, partition, disk, move (move needs --nodes 4 or more; "
-            + "clock needs libfaketime, apt-get install faketime) (default: ${DEFAULT-VALUE}).")
-    List<String> faults = new ArrayList<>(List.of("kill", "pause", "clock", "partition", "disk"));
+        description = "Faults taking turns: kill, pause, clock, partition, disk, split, move (move needs --nodes 4 or "
+            + "more; clock needs libfaketime, apt-get install faketime) (default: ${DEFAULT-VALUE}).")
+    List<String> faults = new ArrayList<>(List.of("kill", "pause", "clock", "partition", "disk", "split"));
 
     @Option(names = "--clients", description = "Client threads (default: ${DEFAULT-VALUE}).")
     int clients = 6;

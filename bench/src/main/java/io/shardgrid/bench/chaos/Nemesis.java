@@ -40,7 +40,12 @@ final class Nemesis {
          * a partition it holds, let it serve, then restart it on the true clock. TTL stamps and reads
          * under skew: a write's TTL (hours, see {@link ChaosWorkload}) must not end early.
          */
-        CLOCK;
+        CLOCK,
+        /**
+         * Split a random partition online (admin API) and SIGKILL its leader while the split runs, then
+         * restart it: the split must finish (the map records it) with no key served by two groups.
+         */
+        SPLIT;
 
         static Fault parse(String name) {
             return Fault.valueOf(name.trim().toUpperCase(Locale.ROOT));
@@ -58,10 +63,9 @@ final class Nemesis {
                       String error) {
     }
 
-    private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(5);
-
     private final ProcessCluster cluster;
     private final GridClient client;
+    private final NemesisAdmin admin;
     private final Random random;
     private final Duration readyTimeout;
     private final PrintStream log;
@@ -83,6 +87,7 @@ final class Nemesis {
             int diskNode, NetnsNetwork network, long epochNs) {
         this.cluster = cluster;
         this.client = client;
+        this.admin = new NemesisAdmin(cluster, client, random, readyTimeout);
         this.random = random;
         this.readyTimeout = readyTimeout;
         this.log = log;
@@ -105,6 +110,7 @@ final class Nemesis {
             case DISK -> diskFull();
             case MOVE -> moveAndKillSource();
             case CLOCK -> clockSkew();
+            case SPLIT -> splitAndKillLeader();
         };
     }
 
@@ -173,8 +179,8 @@ final class Nemesis {
         String note = "p" + p.partitionId() + " " + from + " -> " + to;
         try {
             OperatorResponse r;
-            try (GridAdminClient admin = admin()) {
-                r = admin.move(p.partitionId(), from, to);
+            try (GridAdminClient call = admin.client()) {
+                r = call.move(p.partitionId(), from, to);
             }
             if (r.hasError() && r.getError().getCodeValue() != 0) {
                 note += ", move refused: " + r.getError().getCode() + " " + r.getError().getMessage();
@@ -192,7 +198,7 @@ final class Nemesis {
         log("restarted " + from);
         FaultEvent e = awaitHealed(Fault.MOVE, from, start, healed, note);
         if (e.error() == null) {
-            String settled = awaitNoOperators();
+            String settled = admin.awaitNoOperators();
             PartitionAssignment after = client.partitionMap().partition(p.partitionId());
             e = new FaultEvent(e.fault(), e.target(), e.startNs(), e.healedNs(), e.readyNs(),
                 e.note() + "; " + settled + "; now on " + after.replicas(), null);
@@ -200,13 +206,57 @@ final class Nemesis {
         return e;
     }
 
-    /**
-     * An admin client for one call: fresh connections each time, since the nemesis keeps killing and
-     * restarting the nodes a long-lived one would be connected to.
-     */
-    private GridAdminClient admin() {
-        return GridAdminClient.builder().seeds(cluster.grpcAddresses()).token(cluster.adminToken())
-            .timeout(ADMIN_TIMEOUT).build();
+    private FaultEvent splitAndKillLeader() throws InterruptedException, IOException {
+        List<PartitionAssignment> led = client.partitionMap().partitions().stream()
+            .filter(p -> !p.splitting() && cluster.indexOf(p.leaderHint()) > 0).toList();
+        if (led.isEmpty()) {
+            long now = System.nanoTime();
+            return new FaultEvent(Fault.SPLIT, "-", now, now, now, "skipped: no partition with a known leader", null);
+        }
+        PartitionAssignment p = led.get(random.nextInt(led.size()));
+        int leader = cluster.indexOf(p.leaderHint());
+        int partitionsBefore = client.partitionMap().partitionCount();
+        long start = System.nanoTime();
+        StringBuilder note = new StringBuilder("split p" + p.partitionId() + ", kill -9 its leader " + p.leaderHint());
+        Thread splitCall = new Thread(() -> {
+            try (GridAdminClient call = admin.client()) {
+                call.split(p.partitionId());
+            } catch (RuntimeException e) {
+                synchronized (note) {
+                    note.append(", split call: ").append(e.getMessage()); // the leader died under it: expected
+                }
+            }
+        }, "nemesis-split");
+        splitCall.start();
+        Thread.sleep(100 + random.nextInt(700));
+        cluster.kill9(leader);
+        log("split p" + p.partitionId() + " and kill -9 its leader " + p.leaderHint());
+        Thread.sleep(killDown.toMillis());
+        cluster.restart(leader);
+        long healed = System.nanoTime();
+        log("restarted " + p.leaderHint());
+        splitCall.join(NemesisAdmin.TIMEOUT.toMillis() + 5_000);
+        FaultEvent e;
+        synchronized (note) {
+            e = awaitHealed(Fault.SPLIT, p.leaderHint(), start, healed, note.toString());
+        }
+        if (e.error() == null && client.partitionMap().partitionCount() == partitionsBefore) {
+            // Killed before the meta leader reserved the child (the call dies with it): nothing to finish, ask again.
+            try (GridAdminClient call = admin.client()) {
+                call.split(p.partitionId());
+                e = new FaultEvent(e.fault(), e.target(), e.startNs(), e.healedNs(), e.readyNs(),
+                    e.note() + "; the split had not started, asked again", null);
+            } catch (RuntimeException again) {
+                e = new FaultEvent(e.fault(), e.target(), e.startNs(), e.healedNs(), e.readyNs(),
+                    e.note() + "; the split had not started, asking again failed: " + again.getMessage(), null);
+            }
+        }
+        if (e.error() == null) {
+            String settled = admin.awaitSplitRecorded(partitionsBefore);
+            e = new FaultEvent(e.fault(), e.target(), e.startNs(), e.healedNs(), e.readyNs(), e.note() + "; " + settled,
+                settled.startsWith("split not recorded") ? settled : null);
+        }
+        return e;
     }
 
     private FaultEvent clockSkew() throws InterruptedException, IOException {
@@ -226,7 +276,7 @@ final class Nemesis {
         String unready = null;
         try {
             cluster.awaitReady(i, readyTimeout);
-            note += " for " + skewedFor.toSeconds() + " s, " + leadSomething(node);
+            note += " for " + skewedFor.toSeconds() + " s, " + admin.askToLead(node);
             log(node + " skewed: " + note);
             Thread.sleep(skewedFor.toMillis());
         } catch (IllegalStateException e) {
@@ -240,42 +290,6 @@ final class Nemesis {
         FaultEvent e = awaitHealed(Fault.CLOCK, node, start, healed, note);
         return unready == null || e.error() != null ? e
             : new FaultEvent(e.fault(), e.target(), e.startNs(), e.healedNs(), e.readyNs(), e.note(), unready);
-    }
-
-    /** Asks for the leadership of a partition that {@code node} replicates; says what happened. */
-    private String leadSomething(String node) {
-        List<PartitionAssignment> held = client.partitionMap().partitions().stream()
-            .filter(p -> p.replicas().contains(node) && !node.equals(p.leaderHint())).toList();
-        if (held.isEmpty()) {
-            return "already leads every partition it holds";
-        }
-        PartitionAssignment p = held.get(random.nextInt(held.size()));
-        try (GridAdminClient admin = admin()) {
-            OperatorResponse r = admin.transferLeader(p.partitionId(), node);
-            if (r.hasError() && r.getError().getCodeValue() != 0) {
-                return "leader transfer of p" + p.partitionId() + " refused: " + r.getError().getCode();
-            }
-            return "asked to lead p" + p.partitionId();
-        } catch (RuntimeException e) {
-            return "leader transfer of p" + p.partitionId() + " failed: " + e.getMessage();
-        }
-    }
-
-    /** Waits (up to the ready timeout) until the meta leader reports no operator in flight. */
-    private String awaitNoOperators() throws InterruptedException {
-        long startNs = System.nanoTime();
-        long deadlineNs = startNs + readyTimeout.toNanos();
-        while (System.nanoTime() < deadlineNs) {
-            try (GridAdminClient admin = admin()) {
-                if (admin.status().getOperatorsInFlightCount() == 0) {
-                    return String.format(Locale.ROOT, "operators done %.1f s after ready", (System.nanoTime() - startNs) / 1e9);
-                }
-            } catch (RuntimeException e) {
-                // meta leader moving: ask again
-            }
-            Thread.sleep(250);
-        }
-        return "operators still in flight after " + readyTimeout.toSeconds() + " s";
     }
 
     private FaultEvent pause() throws InterruptedException {
