@@ -36,7 +36,7 @@ final class MetaGroupSetup {
     /** Adds {@code joiner} to the meta group as a voter or a listener; nothing if it is in it already. */
     void addToMeta(NodeDescriptor joiner, PartitionMap map) throws IOException {
         List<RaftPeer> voters = clients.metaPeers(map);
-        List<RaftPeer> listeners = node.metaListeners();
+        List<RaftPeer> listeners = node.meta().listeners();
         RaftPeer newPeer = RaftClients.peer(joiner);
         boolean known = voters.stream().anyMatch(p -> p.getId().equals(newPeer.getId()))
             || listeners.stream().anyMatch(p -> p.getId().equals(newPeer.getId()));

@@ -37,8 +37,8 @@ final class PartitionMapUpdater {
     /** Reads the map linearizably from the meta group (locally if this node is a meta voter). */
     PartitionMap readMap() throws IOException {
         PartitionMap local = node.map();
-        if (node.hostsMeta() && local != null) {
-            node.metaReadBarrier();
+        if (node.meta().hostedHere() && local != null) {
+            node.meta().readBarrier();
             return node.map();
         }
         if (local == null) {
@@ -48,7 +48,7 @@ final class PartitionMapUpdater {
             RaftClientReply reply = client.io().sendReadOnly(Message.EMPTY);
             PartitionMap fetched = PartitionMapCodec.fromMessage(
                 PartitionMapMessage.parseFrom(reply.getMessage().getContent().toByteArray()));
-            node.rememberRemoteMap(fetched);
+            node.meta().rememberRemoteMap(fetched);
             return fetched;
         }
     }

@@ -52,7 +52,7 @@ final class RaftClients {
 
     /** The meta group's voters: as the local meta replica sees them, else the map's first {@value #META_VOTERS} nodes. */
     List<RaftPeer> metaPeers(PartitionMap map) {
-        List<RaftPeer> local = node.metaPeers();
+        List<RaftPeer> local = node.meta().voters();
         if (!local.isEmpty()) {
             return local;
         }
