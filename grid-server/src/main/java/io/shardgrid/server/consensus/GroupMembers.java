@@ -1,5 +1,8 @@
 package io.shardgrid.server.consensus;
 
+import static io.shardgrid.server.consensus.RaftClients.peer;
+import static io.shardgrid.server.consensus.RaftClients.peers;
+
 import io.shardgrid.common.routing.NodeDescriptor;
 import io.shardgrid.common.routing.PartitionMap;
 import java.io.IOException;
@@ -15,7 +18,10 @@ import org.apache.ratis.protocol.exceptions.AlreadyExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Adds one node to a raft group (its division, then the group's configuration) and deletes a node's copy of a partition. */
+/**
+ * Adds one node to a raft group (its division, then the group's configuration), and deletes a
+ * node's copy of a partition it no longer replicates.
+ */
 final class GroupMembers {
     private static final Logger LOG = LoggerFactory.getLogger(GroupMembers.class);
 
@@ -30,7 +36,7 @@ final class GroupMembers {
     /** Adds {@code joiner} to the group unless it is in it already or the group has {@code maxVoters}. */
     void addIfRoom(RaftGroupId groupId, List<RaftPeer> current, NodeDescriptor joiner, int maxVoters)
             throws IOException {
-        RaftPeer newPeer = RaftClients.peer(joiner);
+        RaftPeer newPeer = peer(joiner);
         if (current.stream().anyMatch(p -> p.getId().equals(newPeer.getId())) || current.size() >= maxVoters) {
             return;
         }
@@ -51,7 +57,7 @@ final class GroupMembers {
 
     /** Deletes {@code nodeId}'s copy of a partition it no longer replicates; a node that is down keeps it until it returns. */
     void dropGroup(PartitionMap map, int partitionId, String nodeId) {
-        try (RaftClient client = clients.client(GroupIds.partition(partitionId), RaftClients.peers(map, List.of(nodeId)))) {
+        try (RaftClient client = clients.client(GroupIds.partition(partitionId), peers(map, List.of(nodeId)))) {
             client.getGroupManagementApi(RaftPeerId.valueOf(nodeId)).remove(GroupIds.partition(partitionId), true, false);
         } catch (IOException | RuntimeException e) {
             LOG.info("{}: {} keeps its copy of p{} for now ({}); it drops it when it sees the map",

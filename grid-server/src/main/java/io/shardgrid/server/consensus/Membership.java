@@ -1,5 +1,8 @@
 package io.shardgrid.server.consensus;
 
+import static io.shardgrid.server.consensus.RaftClients.peer;
+import static io.shardgrid.server.consensus.RaftClients.peers;
+
 import io.shardgrid.common.error.GridErrorCode;
 import io.shardgrid.common.error.GridException;
 import io.shardgrid.common.routing.NodeDescriptor;
@@ -58,7 +61,7 @@ public final class Membership implements ClusterMembership {
             return;
         }
         NodeDescriptor self = node.config().descriptor();
-        RaftPeer peer = RaftClients.peer(self);
+        RaftPeer peer = peer(self);
         List<RaftPeer> peers = List.of(peer);
         try (RaftClient client = clients.client(GroupIds.META_GROUP, peers)) {
             client.getGroupManagementApi(peer.getId()).add(RaftGroup.valueOf(GroupIds.META_GROUP, peers));
@@ -93,7 +96,7 @@ public final class Membership implements ClusterMembership {
                 || a.replicas().size() >= map.replicationFactor()) {
                 continue;
             }
-            List<RaftPeer> peers = RaftClients.peers(readMap(), a.replicas());
+            List<RaftPeer> peers = peers(readMap(), a.replicas());
             members.addIfRoom(GroupIds.partition(p), peers, joiner, map.replicationFactor());
             int partition = p;
             update(m -> {
@@ -129,7 +132,7 @@ public final class Membership implements ClusterMembership {
             if (preferred.equals(node.leaderOf(a.partitionId()).orElse(""))) {
                 continue;
             }
-            try (RaftClient client = clients.client(GroupIds.partition(a.partitionId()), RaftClients.peers(map, a.replicas()))) {
+            try (RaftClient client = clients.client(GroupIds.partition(a.partitionId()), peers(map, a.replicas()))) {
                 client.admin().transferLeadership(RaftPeerId.valueOf(preferred), 5_000);
             } catch (IOException e) {
                 LOG.warn("{}: could not move leadership of p{} to {}: {}", selfId(), a.partitionId(), preferred,
@@ -146,7 +149,7 @@ public final class Membership implements ClusterMembership {
             throw new GridException(GridErrorCode.INVALID_ARGUMENT,
                 "node " + nodeId + " holds no replica of partition " + partitionId);
         }
-        try (RaftClient client = clients.client(GroupIds.partition(partitionId), RaftClients.peers(map, a.replicas()))) {
+        try (RaftClient client = clients.client(GroupIds.partition(partitionId), peers(map, a.replicas()))) {
             RaftClientReply reply = client.admin().transferLeadership(RaftPeerId.valueOf(nodeId),
                 ReplicaMoveSaga.TRANSFER_TIMEOUT_MS);
             if (!reply.isSuccess()) {

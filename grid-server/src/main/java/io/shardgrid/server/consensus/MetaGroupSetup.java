@@ -1,5 +1,7 @@
 package io.shardgrid.server.consensus;
 
+import static io.shardgrid.server.consensus.RaftClients.peer;
+
 import io.shardgrid.common.routing.NodeDescriptor;
 import io.shardgrid.common.routing.PartitionMap;
 import java.io.IOException;
@@ -37,7 +39,7 @@ final class MetaGroupSetup {
     void addToMeta(NodeDescriptor joiner, PartitionMap map) throws IOException {
         List<RaftPeer> voters = clients.metaPeers(map);
         List<RaftPeer> listeners = node.meta().listeners();
-        RaftPeer newPeer = RaftClients.peer(joiner);
+        RaftPeer newPeer = peer(joiner);
         boolean known = voters.stream().anyMatch(p -> p.getId().equals(newPeer.getId()))
             || listeners.stream().anyMatch(p -> p.getId().equals(newPeer.getId()));
         if (known) {

@@ -1,5 +1,7 @@
 package io.shardgrid.server.consensus;
 
+import static io.shardgrid.server.consensus.RaftClients.peer;
+
 import io.shardgrid.common.error.GridErrorCode;
 import io.shardgrid.common.error.GridException;
 import io.shardgrid.common.retry.RetryPolicy;
@@ -77,7 +79,7 @@ final class PartitionMapUpdater {
     /** Proposes {@code next}; true if the meta group installed it, false if another map won the epoch. */
     boolean propose(PartitionMap next) throws IOException {
         PartitionMap known = node.map();
-        List<RaftPeer> peers = known == null ? List.of(RaftClients.peer(node.config().descriptor()))
+        List<RaftPeer> peers = known == null ? List.of(peer(node.config().descriptor()))
             : clients.metaPeers(known);
         try (RaftClient client = clients.client(GroupIds.META_GROUP, peers)) {
             RaftClientReply reply = client.io().send(MetaStateMachine.propose(next));

@@ -50,7 +50,10 @@ final class RaftClients {
             .setRetryPolicy(RetryPolicies.noRetry()).build();
     }
 
-    /** The meta group's voters: as the local meta replica sees them, else the map's first {@value #META_VOTERS} nodes. */
+    /**
+     * The meta group's voters as the local meta replica sees them, else the map's first
+     * {@value #META_VOTERS} nodes.
+     */
     List<RaftPeer> metaPeers(PartitionMap map) {
         List<RaftPeer> local = node.meta().voters();
         if (!local.isEmpty()) {

@@ -1,5 +1,8 @@
 package io.shardgrid.server.consensus;
 
+import static io.shardgrid.server.consensus.RaftClients.peer;
+import static io.shardgrid.server.consensus.RaftClients.peers;
+
 import io.shardgrid.common.error.GridErrorCode;
 import io.shardgrid.common.error.GridException;
 import io.shardgrid.common.routing.NodeDescriptor;
@@ -69,7 +72,7 @@ final class ReplicaMoveSaga {
                 if (!inCurrentConfiguration(maps.readMap(), partitionId, to)) {
                     deleteStaleCopy(partitionId, target);
                 }
-                members.addIfRoom(GroupIds.partition(partitionId), RaftClients.peers(maps.readMap(), a.replicas()), target,
+                members.addIfRoom(GroupIds.partition(partitionId), peers(maps.readMap(), a.replicas()), target,
                     Integer.MAX_VALUE);
                 maps.update(m -> {
                     PartitionAssignment now = m.partition(partitionId);
@@ -102,7 +105,7 @@ final class ReplicaMoveSaga {
             throw new GridException(GridErrorCode.CONDITION_FAILED, "partition " + partitionId
                 + " has no replica besides " + from + "; add one before removing it");
         }
-        try (RaftClient client = clients.client(GroupIds.partition(partitionId), RaftClients.peers(map, a.replicas()))) {
+        try (RaftClient client = clients.client(GroupIds.partition(partitionId), peers(map, a.replicas()))) {
             // The replica just added has caught up; any other that answers will do. Without one,
             // Ratis still removes a leader: it steps down once the new configuration commits.
             Optional<String> successor = remaining.stream().filter(n -> !unreachable.contains(n))
@@ -111,10 +114,10 @@ final class ReplicaMoveSaga {
                 try {
                     client.admin().transferLeadership(RaftPeerId.valueOf(successor.get()), TRANSFER_TIMEOUT_MS);
                 } catch (IOException e) {
-                    LOG.info("{}: leadership of p{} stayed on {}: {}", node.config().nodeId(), partitionId, from, e.toString());
+                    LOG.info("{}: leadership of p{} stayed on {}: {}", selfId(), partitionId, from, e.toString());
                 }
             }
-            RaftClientReply reply = client.admin().setConfiguration(RaftClients.peers(map, remaining));
+            RaftClientReply reply = client.admin().setConfiguration(peers(map, remaining));
             if (!reply.isSuccess()) {
                 throw new IOException("could not remove " + from + " from p" + partitionId + ": " + reply.getException());
             }
@@ -129,7 +132,7 @@ final class ReplicaMoveSaga {
             return m.withPartition(now.withReplicas(replicas, now.learners()));
         });
         if (unreachable.contains(from)) {
-            LOG.info("{}: {} does not answer; it drops its copy of p{} when it sees the map", node.config().nodeId(), from, partitionId);
+            LOG.info("{}: {} does not answer; it drops its copy of p{} when it sees the map", selfId(), from, partitionId);
         } else {
             members.dropGroup(map, partitionId, from);
         }
@@ -142,8 +145,8 @@ final class ReplicaMoveSaga {
      */
     private void abandonLearner(PartitionMap map, int partitionId, String learner) throws IOException {
         PartitionAssignment a = map.partition(partitionId);
-        try (RaftClient client = clients.client(GroupIds.partition(partitionId), RaftClients.peers(map, a.replicas()))) {
-            RaftClientReply reply = client.admin().setConfiguration(RaftClients.peers(map, a.replicas()));
+        try (RaftClient client = clients.client(GroupIds.partition(partitionId), peers(map, a.replicas()))) {
+            RaftClientReply reply = client.admin().setConfiguration(peers(map, a.replicas()));
             if (!reply.isSuccess()) {
                 throw new IOException("could not take " + learner + " out of p" + partitionId + ": "
                     + reply.getException());
@@ -159,7 +162,7 @@ final class ReplicaMoveSaga {
             return m.withPartition(now.withReplicas(now.replicas(), learners));
         });
         members.dropGroup(map, partitionId, learner);
-        LOG.info("{}: abandoned adding {} to p{}", node.config().nodeId(), learner, partitionId);
+        LOG.info("{}: abandoned adding {} to p{}", selfId(), learner, partitionId);
     }
 
     private static void checkPartition(PartitionMap map, int partitionId) {
@@ -171,24 +174,28 @@ final class ReplicaMoveSaga {
 
     /** Whether {@code nodeId} is in the partition group's configuration, as a replica reports it. */
     private boolean inCurrentConfiguration(PartitionMap map, int partitionId, String nodeId) {
-        for (RaftPeer replica : RaftClients.peers(map, map.partition(partitionId).replicas())) {
+        for (RaftPeer replica : peers(map, map.partition(partitionId).replicas())) {
             try (RaftClient client = clients.oneShotClient(GroupIds.partition(partitionId), replica)) {
                 return client.getGroupManagementApi(replica.getId()).info(GroupIds.partition(partitionId)).getGroup()
                     .getPeers().stream().anyMatch(p -> p.getId().toString().equals(nodeId));
             } catch (IOException | RuntimeException e) {
-                LOG.debug("{}: {} did not describe p{}: {}", node.config().nodeId(), replica.getId(), partitionId, e.toString());
+                LOG.debug("{}: {} did not describe p{}: {}", selfId(), replica.getId(), partitionId, e.toString());
             }
         }
         return false;
     }
 
     private void deleteStaleCopy(int partitionId, NodeDescriptor target) {
-        RaftPeer peer = RaftClients.peer(target);
+        RaftPeer peer = peer(target);
         try (RaftClient client = clients.oneShotClient(GroupIds.partition(partitionId), peer)) {
             client.getGroupManagementApi(peer.getId()).remove(GroupIds.partition(partitionId), true, false);
-            LOG.info("{}: deleted the stale copy of p{} on {}", node.config().nodeId(), partitionId, target.nodeId());
+            LOG.info("{}: deleted the stale copy of p{} on {}", selfId(), partitionId, target.nodeId());
         } catch (IOException | RuntimeException e) {
-            LOG.debug("{}: {} has no copy of p{} to delete: {}", node.config().nodeId(), target.nodeId(), partitionId, e.toString());
+            LOG.debug("{}: {} has no copy of p{} to delete: {}", selfId(), target.nodeId(), partitionId, e.toString());
         }
+    }
+
+    private String selfId() {
+        return node.config().nodeId();
     }
 }
