@@ -70,7 +70,7 @@ public final class PartitionSplitter {
         SplitEntry entry = new SplitEntry(parent.range(), childId);
         RaftClientReply reply;
         try (RaftClient client = membership.client(GroupIds.partition(parent.partitionId()),
-                Membership.peers(map, parent.replicas()))) {
+                RaftClients.peers(map, parent.replicas()))) {
             reply = client.io().send(entry.toMessage());
         }
         if (!reply.isSuccess()) {

@@ -17,6 +17,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.apache.ratis.protocol.Message;
@@ -54,6 +55,8 @@ final class PartitionWriteBatcher {
     private final RatisNode node;
     private final Clock clock;
     private final Executor executor;
+    /** Told the number of writes of every entry appended: group commit's figures. */
+    private final IntConsumer onAppended;
     private final int maxOps;
     private final int maxBytes;
     private final int maxQueued;
@@ -86,11 +89,13 @@ final class PartitionWriteBatcher {
     private record Pending(WriteCommand command, CompletableFuture<WriteResult> future) {
     }
 
-    PartitionWriteBatcher(int partitionId, RatisNode node, ServerConfig config, Clock clock, Executor executor) {
+    PartitionWriteBatcher(int partitionId, RatisNode node, ServerConfig config, Clock clock, Executor executor,
+                          IntConsumer onAppended) {
         this.partitionId = partitionId;
         this.node = node;
         this.clock = clock;
         this.executor = executor;
+        this.onAppended = onAppended;
         this.maxOps = config.maxBatchOps();
         this.maxBytes = config.maxBatchBytes();
         this.maxQueued = config.maxQueuedWrites();
@@ -237,10 +242,10 @@ final class PartitionWriteBatcher {
 
     private void send(List<Pending> batch) {
         ByteString data = ByteString.copyFrom(entryBuffer.byteArray(), 0, encoder.encodedLength());
-        RaftClientRequest request = node.request(GroupIds.partition(partitionId), Message.valueOf(data),
+        RaftClientRequest request = node.submitter().request(GroupIds.partition(partitionId), Message.valueOf(data),
             RaftClientRequest.writeRequestType());
-        node.countAppended(batch.size());
-        node.submit(request).whenComplete((reply, error) -> {
+        onAppended.accept(batch.size());
+        node.submitter().submit(request).whenComplete((reply, error) -> {
             entriesInFlight.decrementAndGet();
             scheduleDrain();
             complete(batch, reply, error);

@@ -1,6 +1,5 @@
 package io.shardgrid.server.consensus;
 
-import io.shardgrid.common.concurrent.DaemonThreads;
 import io.shardgrid.common.error.GridErrorCode;
 import io.shardgrid.common.error.GridException;
 import io.shardgrid.common.routing.PartitionMap;
@@ -27,21 +26,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
 import org.apache.ratis.conf.Parameters;
-import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
-import org.apache.ratis.protocol.ClientId;
-import org.apache.ratis.protocol.Message;
-import org.apache.ratis.protocol.RaftClientReply;
-import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
-import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
@@ -55,36 +43,24 @@ import org.slf4j.LoggerFactory;
  * request path as {@link ConsensusGroups}.
  *
  * <p>Writes and read barriers are submitted to the local server in-process
- * ({@code submitClientRequestAsync}): no network hop between our gRPC handler and Ratis.
+ * ({@link LocalRaftSubmitter}); reads wait for {@link PartitionReadBarriers}. The meta group as this
+ * node sees it is {@link MetaReplica}; who leads what, {@link LeaderHints}.
  */
 public final class RatisNode implements ConsensusGroups, PartitionMaps, KeyChangeSource, LocalReplicas, Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(RatisNode.class);
 
-    /**
-     * Reads within this long of a passed read-index round skip the next one (see {@link ReadBarrier});
-     * a tenth of the 1 s minimum election timeout is the safety margin, half of it is used.
-     */
-    static final long LEASE_READ_WINDOW_NS = TimeUnit.MILLISECONDS.toNanos(50);
-    /** Threads that hand requests to Ratis; each may wait for one division's client thread. */
-    private static final int SUBMIT_THREADS = 8;
-
     private final ServerConfig config;
     private final Parameters raftParameters;
     private final IntFunction<PartitionStore> storeFactory;
-    private final Clock clock;
     private final RaftServer server;
-    private final ClientId localClientId = ClientId.randomId();
-    private final AtomicLong callIds = new AtomicLong();
-    private final MetaStateMachine meta = new MetaStateMachine();
+    private final MetaStateMachine metaStateMachine = new MetaStateMachine();
+    private final MetaReplica meta;
+    private final LocalRaftSubmitter submitter;
+    private final PartitionReadBarriers readBarriers;
+    private final LeaderHints leaders;
     private final KeyChangeFanout keyChanges = new KeyChangeFanout();
     private final Map<Integer, PartitionStateMachine> partitions = new ConcurrentHashMap<>();
-    private final Map<Integer, PartitionWriteBatcher> batchers = new ConcurrentHashMap<>();
-    private final Map<Integer, ReadBarrier> readBarriers = new ConcurrentHashMap<>();
-    private final ExecutorService batchExecutor;
-    private final ExecutorService submitExecutor;
-    private final LongAdder entriesAppended = new LongAdder();
-    private final LongAdder writesAppended = new LongAdder();
-    private volatile PartitionMap remoteMap;
+    private final PartitionWrites writes;
     private final Partitioner configuredPartitioner;
     private final LogFailureRecovery logRecovery;
     private final NodeSplitHost splitHost;
@@ -97,13 +73,10 @@ public final class RatisNode implements ConsensusGroups, PartitionMaps, KeyChang
         this.config = config;
         this.raftParameters = RatisTls.parameters(tls);
         this.storeFactory = storeFactory;
-        this.clock = clock;
         this.configuredPartitioner = new Partitioner(config.partitions());
         File storage = config.dataDir().resolve("raft").toFile();
         Files.createDirectories(storage.toPath());
-        this.batchExecutor = Executors.newFixedThreadPool(2, DaemonThreads.numbered(config.nodeId() + "-batcher"));
-        this.submitExecutor = Executors.newFixedThreadPool(SUBMIT_THREADS,
-            DaemonThreads.numbered(config.nodeId() + "-raft-submit"));
+        this.writes = new PartitionWrites(this, config, clock);
         this.server = RaftServer.newBuilder()
             .setServerId(RaftPeerId.valueOf(config.nodeId()))
             .setProperties(RatisTuning.properties(config, storage))
@@ -111,6 +84,10 @@ public final class RatisNode implements ConsensusGroups, PartitionMaps, KeyChang
             .setStateMachineRegistry(this::newStateMachine)
             .setOption(RaftStorage.StartupOption.RECOVER)
             .build();
+        this.submitter = new LocalRaftSubmitter(server, config.nodeId(), config.requestTimeout());
+        this.meta = new MetaReplica(metaStateMachine, server, submitter);
+        this.readBarriers = new PartitionReadBarriers(this::info, submitter, this::mapEpoch);
+        this.leaders = new LeaderHints(config.nodeId(), this::map, this::info, this::hostedPartitions);
         this.splitHost = new NodeSplitHost(server, config.dataDir(), config.nodeId(), this::map);
         this.logRecovery = new LogFailureRecovery(config.nodeId(), server, this::logFailures, GroupIds::partition,
             LOG_RECOVERY_INTERVAL_MS);
@@ -150,41 +127,12 @@ public final class RatisNode implements ConsensusGroups, PartitionMaps, KeyChang
 
     /** The partition map: from the local meta replica, else the last one fetched from the meta group. */
     public PartitionMap map() {
-        PartitionMap local = meta.map();
-        return local != null ? local : remoteMap;
+        return meta.map();
     }
 
     /** The map with leader hints refreshed from this node's own replicas: what clients should route by. */
     public PartitionMap routingMap() {
-        PartitionMap map = map();
-        if (map == null) {
-            return null;
-        }
-        for (int p = 0; p < map.partitionCount(); p++) {
-            // The meta map's hint is only as fresh as the last placement change; a node that has
-            // left the partition is no hint at all (the client then asks a replica).
-            var a = map.partition(p);
-            if (a.hasLeaderHint() && !a.replicas().contains(a.leaderHint())) {
-                map = map.withLeaderHint(p, "");
-            }
-        }
-        for (int p : hostedPartitions()) {
-            DivisionInfo info = assignedHere(map, p) ? info(p) : null;
-            if (info != null && info.getLeaderId() != null && map.hasPartition(p)) {
-                String leader = info.getLeaderId().toString();
-                if (!leader.equals(map.partition(p).leaderHint())) {
-                    map = map.withLeaderHint(p, leader);
-                }
-            }
-        }
-        return map;
-    }
-
-    void rememberRemoteMap(PartitionMap map) {
-        PartitionMap current = remoteMap;
-        if (map != null && (current == null || map.epoch() >= current.epoch())) {
-            remoteMap = map;
-        }
+        return leaders.routingMap();
     }
 
     /** Key → partition for the cluster's partition count (the configured one until a map is known). */
@@ -202,7 +150,7 @@ public final class RatisNode implements ConsensusGroups, PartitionMaps, KeyChang
     }
 
     public void onMapChange(Consumer<PartitionMap> listener) {
-        meta.addListener(listener);
+        meta.onMapChange(listener);
     }
 
     /** Hears the keys every partition this node leads applies, and its leader changes. */
@@ -212,49 +160,22 @@ public final class RatisNode implements ConsensusGroups, PartitionMaps, KeyChang
 
     /** The meta group's leader as this node knows it. */
     public Optional<String> metaLeaderId() {
-        RaftServer.Division d = division(GroupIds.META_GROUP);
-        return d == null || d.getInfo().getLeaderId() == null ? Optional.empty()
-            : Optional.of(d.getInfo().getLeaderId().toString());
+        return meta.leaderId();
     }
 
     /** Whether this node leads the meta group: the placement driver runs here. */
     public boolean isMetaLeader() {
-        RaftServer.Division d = division(GroupIds.META_GROUP);
-        return d != null && d.getInfo().isLeader();
+        return meta.isLeader();
     }
 
-    boolean hostsMeta() {
-        return division(GroupIds.META_GROUP) != null;
-    }
-
-    /** Waits until the local meta replica has applied everything committed before this call. */
-    void metaReadBarrier() throws IOException {
-        RaftClientReply reply;
-        try {
-            reply = submit(request(GroupIds.META_GROUP, Message.EMPTY, RaftClientRequest.readRequestType())).join();
-        } catch (RuntimeException e) {
-            throw new IOException("meta group read failed", e);
-        }
-        if (!reply.isSuccess()) {
-            throw new IOException("meta group read failed: " + reply.getException());
-        }
-    }
-
-    /** The meta group's current voters as this node sees them; empty if it holds no meta replica. */
-    List<RaftPeer> metaPeers() {
-        RaftServer.Division d = division(GroupIds.META_GROUP);
-        return d == null ? List.of() : new ArrayList<>(d.getRaftConf().getCurrentPeers());
-    }
-
-    /** The meta group's non-voting listeners as this node sees them. */
-    List<RaftPeer> metaListeners() {
-        RaftServer.Division d = division(GroupIds.META_GROUP);
-        return d == null ? List.of() : new ArrayList<>(d.getRaftConf().getCurrentPeers(RaftPeerRole.LISTENER));
+    /** The meta group as this node sees it: for the membership changes made through it. */
+    MetaReplica meta() {
+        return meta;
     }
 
     private StateMachine newStateMachine(RaftGroupId groupId) {
         if (GroupIds.isMeta(groupId)) {
-            return meta;
+            return metaStateMachine;
         }
         int p = GroupIds.partitionOf(groupId);
         if (p < 0) {
@@ -277,29 +198,16 @@ public final class RatisNode implements ConsensusGroups, PartitionMaps, KeyChang
     }
 
     /**
-     * Whether the map gives this node a copy of the partition. A copy it no longer has (removed
-     * while this node was down, not yet deleted) knows nothing current about the group.
-     */
-    private boolean assignedHere(PartitionMap map, int partitionId) {
-        if (map == null || !map.hasPartition(partitionId)) {
-            return true;
-        }
-        var a = map.partition(partitionId);
-        return a.replicas().contains(config.nodeId()) || a.learners().contains(config.nodeId());
-    }
-
-    /**
      * Whether the map gives this node a copy of {@code partitionId} (a replica or learner), or no
      * map says otherwise yet; a copy moved away serves nothing until the placement driver deletes it.
      */
     public boolean assignedHere(int partitionId) {
-        return assignedHere(map(), partitionId);
+        return leaders.assignedHere(map(), partitionId);
     }
 
     /** This node's own view of a partition's leader (empty when it holds no current copy or knows none). */
     public String localLeader(int partitionId) {
-        DivisionInfo info = assignedHere(map(), partitionId) ? info(partitionId) : null;
-        return info == null || info.getLeaderId() == null ? "" : info.getLeaderId().toString();
+        return leaders.localLeader(partitionId);
     }
 
     private DivisionInfo info(int partitionId) {
@@ -323,20 +231,7 @@ public final class RatisNode implements ConsensusGroups, PartitionMaps, KeyChang
 
     @Override
     public Optional<String> leaderOf(int partitionId) {
-        DivisionInfo info = assignedHere(map(), partitionId) ? info(partitionId) : null;
-        if (info != null && info.getLeaderId() != null) {
-            return Optional.of(info.getLeaderId().toString());
-        }
-        PartitionMap map = map();
-        if (map != null && map.hasPartition(partitionId)) {
-            var a = map.partition(partitionId);
-            if (a.hasLeaderHint() && a.replicas().contains(a.leaderHint())) {
-                return Optional.of(a.leaderHint());
-            }
-            // Unknown: any replica knows, and answers NOT_LEADER with the real one.
-            return a.replicas().stream().findFirst();
-        }
-        return Optional.empty();
+        return leaders.leaderOf(partitionId);
     }
 
     /** Partition ids with a replica on this node. */
@@ -413,17 +308,12 @@ public final class RatisNode implements ConsensusGroups, PartitionMaps, KeyChang
 
     /** Raft entries this node's partition leaders appended for client writes since start. */
     public long entriesAppended() {
-        return entriesAppended.sum();
+        return writes.entriesAppended();
     }
 
     /** Client writes carried by those entries: writes per entry is how well group commit works. */
     public long writesAppended() {
-        return writesAppended.sum();
-    }
-
-    void countAppended(int writes) {
-        entriesAppended.increment();
-        writesAppended.add(writes);
+        return writes.writesAppended();
     }
 
     /** Snapshots installed from a leader into this node's partition replicas since start. */
@@ -451,34 +341,12 @@ public final class RatisNode implements ConsensusGroups, PartitionMaps, KeyChang
             }
             return failed;
         }
-        return batchers.computeIfAbsent(partitionId, p -> new PartitionWriteBatcher(p, this, config, clock,
-            batchExecutor)).submitAll(commands);
+        return writes.submit(partitionId, commands);
     }
 
     @Override
     public CompletableFuture<Void> readBarrier(int partitionId) {
-        return readBarriers.computeIfAbsent(partitionId, p -> new ReadBarrier(() -> readIndexRound(p),
-            () -> leaderTerm(p), LEASE_READ_WINDOW_NS)).await();
-    }
-
-    /** The current term while this replica leads {@code partitionId}, else -1. */
-    private long leaderTerm(int partitionId) {
-        DivisionInfo info = info(partitionId);
-        return info != null && info.isLeader() && info.isLeaderReady() ? info.getCurrentTerm() : -1;
-    }
-
-    private CompletableFuture<Void> readIndexRound(int partitionId) {
-        RaftClientRequest request = request(GroupIds.partition(partitionId), Message.EMPTY,
-            RaftClientRequest.readRequestType());
-        return submit(request).handle((reply, failure) -> {
-            GridException error = failure != null
-                ? RaftErrors.fromThrowable(failure, partitionId, mapEpoch())
-                : RaftErrors.fromReply(reply, partitionId, mapEpoch());
-            if (error != null) {
-                throw error;
-            }
-            return null;
-        });
+        return readBarriers.await(partitionId);
     }
 
     /** False for a key a split moved out of the local replica's range (an older map routed it here). */
@@ -497,39 +365,17 @@ public final class RatisNode implements ConsensusGroups, PartitionMaps, KeyChang
         return sm.store();
     }
 
-    RaftClientRequest request(RaftGroupId groupId, Message message, RaftClientRequest.Type type) {
-        return RaftClientRequest.newBuilder()
-            .setClientId(localClientId)
-            .setServerId(server.getId())
-            .setGroupId(groupId)
-            .setCallId(callIds.incrementAndGet())
-            .setMessage(message)
-            .setType(type)
-            .build();
-    }
-
-    /**
-     * Submits on the submit pool: Ratis's {@code submitClientRequestAsync} blocks its caller until
-     * the division's client thread has taken the request, which must never stall a gRPC transport
-     * thread or serialize every partition behind one batcher thread.
-     */
-    CompletableFuture<RaftClientReply> submit(RaftClientRequest request) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                return server.submitClientRequestAsync(request);
-            } catch (IOException e) {
-                return CompletableFuture.<RaftClientReply>failedFuture(e);
-            }
-        }, submitExecutor).thenCompose(f -> f)
-            .orTimeout(config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    /** Hands requests to the local raft server in-process. */
+    LocalRaftSubmitter submitter() {
+        return submitter;
     }
 
     @Override
     public void close() throws IOException {
         logRecovery.close();
         splitHost.close();
-        batchExecutor.shutdownNow();
-        submitExecutor.shutdownNow();
+        writes.close();
+        submitter.close();
         try {
             server.close();
         } finally {

@@ -94,7 +94,7 @@ public final class RatisTuning {
         RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
         RaftServerConfigKeys.Read.setLeaderLeaseEnabled(p, true);
         // Lease = 0.9 × the 1 s minimum election timeout: the 100 ms left over bounds ReadBarrier's
-        // lease window (RatisNode.LEASE_READ_WINDOW_NS).
+        // lease window (PartitionReadBarriers.LEASE_READ_WINDOW_NS).
         RaftServerConfigKeys.Read.setLeaderLeaseTimeoutRatio(p, 0.9);
 
         // Snapshots: every partition snapshots its store and the log is purged behind it.

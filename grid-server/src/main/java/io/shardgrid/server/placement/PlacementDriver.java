@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * Runs placement: on the meta leader it re-plans every {@code interval} (liveness from asking
  * every node each round, the {@link PlacementPlanner}) and starts the planned operators within the move
  * limits; on every node it deletes local copies of partitions the map no longer gives this node
- * (a node that was down while its replicas moved away comes back empty). Admin calls reach it
+ * ({@link StrayCopyCleaner}). Admin calls reach it
  * through {@link #rebalance}, {@link #move}, {@link #transferLeader}, {@link #drain} and
  * {@link #remove}.
  *
@@ -55,7 +55,7 @@ public final class PlacementDriver implements AutoCloseable {
     private final ScheduledExecutorService rounds;
     private final ExecutorService workers;
     private final Map<Long, RunningOperator> running = new ConcurrentHashMap<>();
-    private final Map<Integer, Long> strayCopiesSinceMs = new ConcurrentHashMap<>();
+    private final StrayCopyCleaner strayCopies;
     private final SplitRunner splits;
     private final AtomicLong ids = new AtomicLong();
     private final String nodeId;
@@ -78,6 +78,7 @@ public final class PlacementDriver implements AutoCloseable {
         this.membership = membership;
         this.settings = settings;
         this.nodeId = nodeId;
+        this.strayCopies = new StrayCopyCleaner(node, membership, nodeId, settings.downAfter());
         this.splits = new SplitRunner(node, membership, new PartitionSplitter(membership));
         this.rounds = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named(nodeId + "-placement"));
         this.workers = Executors.newFixedThreadPool(settings.maxMoves() + 1,
@@ -108,7 +109,7 @@ public final class PlacementDriver implements AutoCloseable {
 
     private void round() {
         try {
-            dropStrayCopies();
+            strayCopies.dropStrayCopies();
             if (node.isMetaLeader()) {
                 splits.finishStarted();
                 if (settings.automatic()) {
@@ -237,7 +238,7 @@ public final class PlacementDriver implements AutoCloseable {
      * Silences and stray-copy ages are measured on the monotonic clock: a step of the wall clock
      * on the meta leader (NTP, a VM resumed) must not make every node look down at once.
      */
-    private static long monotonicMs() {
+    static long monotonicMs() {
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime());
     }
 
@@ -371,57 +372,6 @@ public final class PlacementDriver implements AutoCloseable {
     /** Forgets a drained node. */
     public void remove(String nodeId) throws IOException {
         membership.removeNode(nodeId);
-    }
-
-    /**
-     * Deletes local copies of partitions the map has not given this node for {@code down-after}:
-     * long enough that a join or move in progress (which records the node first) is never cut short.
-     * The local map can be stale (Ratis closes a meta listener's replica when the meta leader dies),
-     * so a deletion is checked against a map read from the meta group first.
-     */
-    private void dropStrayCopies() {
-        PartitionMap map = node.map();
-        if (map == null) {
-            return;
-        }
-        long now = monotonicMs();
-        List<Integer> due = new ArrayList<>();
-        for (int p : node.hostedPartitions()) {
-            if (!map.hasPartition(p)) {
-                continue; // a group this node's map does not know yet (a split it has not seen)
-            }
-            if (assignedHere(map, p)) {
-                strayCopiesSinceMs.remove(p);
-                continue;
-            }
-            long since = strayCopiesSinceMs.computeIfAbsent(p, k -> now);
-            if (now - since >= settings.downAfter().toMillis()) {
-                due.add(p);
-            }
-        }
-        if (due.isEmpty()) {
-            return;
-        }
-        PartitionMap fresh;
-        try {
-            fresh = membership.readMap();
-        } catch (IOException | RuntimeException e) {
-            LOG.debug("{}: no current map to check stray copies against: {}", nodeId, e.toString());
-            return;
-        }
-        for (int p : due) {
-            strayCopiesSinceMs.remove(p);
-            if (fresh.hasPartition(p) && !assignedHere(fresh, p)) {
-                LOG.info("{}: the map gives p{} to {}; deleting this node's copy", nodeId, p,
-                    fresh.partition(p).replicas());
-                membership.dropLocalGroup(p);
-            }
-        }
-    }
-
-    private boolean assignedHere(PartitionMap map, int partitionId) {
-        PartitionAssignment a = map.partition(partitionId);
-        return a.replicas().contains(nodeId) || a.learners().contains(nodeId);
     }
 
     @Override

@@ -47,7 +47,8 @@ class MalformedEntryIT {
         assertThat(leader.write(0, List.of(WriteCommand.set(b("before"), b("1"), 0))).get(0).join().ok()).isTrue();
 
         byte[] garbage = "not a shardgrid log entry".getBytes(StandardCharsets.US_ASCII);
-        RaftClientReply reply = leader.submit(leader.request(GroupIds.partition(0), Message.valueOf(
+        LocalRaftSubmitter submitter = leader.submitter();
+        RaftClientReply reply = submitter.submit(submitter.request(GroupIds.partition(0), Message.valueOf(
             org.apache.ratis.thirdparty.com.google.protobuf.ByteString.copyFrom(garbage)),
             RaftClientRequest.writeRequestType())).join();
 

@@ -105,7 +105,7 @@ class SplitRecoveryIT {
     private static SplitEntry.Outcome sendToParent(Membership membership, PartitionMap map, SplitEntry split)
             throws Exception {
         try (RaftClient client = membership.client(GroupIds.partition(1),
-                Membership.peers(map, map.partition(1).replicas()))) {
+                RaftClients.peers(map, map.partition(1).replicas()))) {
             var reply = client.io().send(split.toMessage());
             assertThat(reply.isSuccess()).as("reply %s", reply).isTrue();
             return SplitEntry.outcomeOf(reply.getMessage());
