@@ -1,7 +1,6 @@
 package io.shardgrid.server.consensus;
 
 import io.shardgrid.common.routing.HashRange;
-import io.shardgrid.common.routing.Partitioner;
 import io.shardgrid.server.consensus.codec.LogEntryApplier;
 import io.shardgrid.server.consensus.codec.LogEntryFlyweight;
 import io.shardgrid.server.consensus.codec.LogOpFlyweight;
@@ -9,8 +8,6 @@ import io.shardgrid.server.consensus.codec.MalformedLogEntryException;
 import io.shardgrid.server.core.ports.KeyChangeListener;
 import io.shardgrid.server.core.ports.PartitionStore;
 import java.io.BufferedInputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -53,15 +50,6 @@ import org.slf4j.LoggerFactory;
  * kept such an entry a while longer behaves the same. See docs/MEMORY.md.
  */
 final class PartitionStateMachine extends SnapshottingStateMachine {
-    /**
-     * Our header before the store's snapshot: "SGPC", a version, the apply clock; from version 2
-     * the partition's hash range too (bits, or -1 for "whatever the map gives it", and prefix) and
-     * the ids of the partitions split off it (a count, then each id).
-     */
-    private static final int SNAPSHOT_MAGIC = 0x4350_4753;
-    private static final int SNAPSHOT_VERSION = 2;
-    private static final int NO_RANGE = -1;
-
     private static final Logger LOG = LoggerFactory.getLogger(PartitionStateMachine.class);
     /** Checks entries on the threads that submit them (Ratis calls startTransaction there). */
     private static final ThreadLocal<EntryCheck> ENTRY_CHECKS = ThreadLocal.withInitial(EntryCheck::new);
@@ -252,64 +240,26 @@ final class PartitionStateMachine extends SnapshottingStateMachine {
 
     @Override
     protected void writeState(OutputStream out) throws IOException {
-        DataOutputStream header = new DataOutputStream(out);
-        header.writeInt(SNAPSHOT_MAGIC);
-        header.writeInt(SNAPSHOT_VERSION);
-        header.writeLong(applyClockMs);
-        writeRange(header, range);
-        header.writeInt(children.size());
-        for (int child : children) {
-            header.writeInt(child);
-        }
-        header.flush();
+        new PartitionSnapshotHeader(applyClockMs, range, List.copyOf(children)).write(out);
         // Entries expired at the apply clock are dead on every replica for good: leave them out.
         store.writeSnapshot(out, applyClockMs);
-    }
-
-    private static void writeRange(DataOutputStream out, HashRange range) throws IOException {
-        out.writeInt(range == null ? NO_RANGE : range.bits());
-        out.writeLong(range == null ? 0 : range.prefix());
     }
 
     @Override
     protected void readState(InputStream in) throws IOException {
         InputStream marked = in.markSupported() ? in : new BufferedInputStream(in);
-        marked.mark(Integer.BYTES);
-        DataInputStream header = new DataInputStream(marked);
-        if (header.readInt() == SNAPSHOT_MAGIC) {
-            int version = header.readInt();
-            if (version != 1 && version != SNAPSHOT_VERSION) {
-                throw new IOException("partition " + partitionId + " snapshot header version " + version
-                    + " is not supported, expected 1 or " + SNAPSHOT_VERSION);
-            }
-            long clock = header.readLong();
-            HashRange stored = null;
-            List<Integer> storedChildren = new ArrayList<>();
-            if (version >= 2) {
-                int bits = header.readInt();
-                long prefix = header.readLong();
-                stored = bits == NO_RANGE ? null : new HashRange(bits, prefix);
-                int count = header.readInt();
-                if (count < 0 || count > Partitioner.MAX_PARTITIONS) {
-                    throw new IOException("partition " + partitionId + " snapshot names " + count + " children");
-                }
-                for (int i = 0; i < count; i++) {
-                    storedChildren.add(header.readInt());
-                }
-            }
-            store.readSnapshot(marked);
-            applyClockMs = clock;
-            range = stored;
-            children.addAll(storedChildren);
-            if (splitHost != null) {
-                // Caught up by snapshot past a split entry: this node may lack the child's group.
-                splitHost.ensureChildGroups(partitionId, List.copyOf(children));
-            }
-        } else {
-            // Written before the header existed: the store's snapshot alone, expired entries kept.
-            marked.reset();
-            store.readSnapshot(marked);
-            applyClockMs = 0;
+        PartitionSnapshotHeader header = PartitionSnapshotHeader.read(marked, partitionId);
+        store.readSnapshot(marked);
+        if (header == null) {
+            applyClockMs = 0; // written before the header existed: the store alone, expired entries kept
+            return;
+        }
+        applyClockMs = header.applyClockMs();
+        range = header.range();
+        children.addAll(header.children());
+        if (splitHost != null) {
+            // Caught up by snapshot past a split entry: this node may lack the child's group.
+            splitHost.ensureChildGroups(partitionId, List.copyOf(children));
         }
     }
 
@@ -369,13 +319,7 @@ final class PartitionStateMachine extends SnapshottingStateMachine {
         if (!splitHost.hostsGroup(child)) {
             Files.createDirectories(seed.getParent());
             DurableFiles.replace(seed, seed.resolveSibling(seed.getFileName() + ".tmp"), out -> {
-                DataOutputStream header = new DataOutputStream(out);
-                header.writeInt(SNAPSHOT_MAGIC);
-                header.writeInt(SNAPSHOT_VERSION);
-                header.writeLong(applyClockMs);
-                writeRange(header, upper);
-                header.writeInt(0); // no children yet
-                header.flush();
+                new PartitionSnapshotHeader(applyClockMs, upper, List.of()).write(out);
                 store.writeSnapshot(out, applyClockMs, upper::contains, child);
             });
             splitHost.addChildGroup(child, partitionId);
