@@ -15,13 +15,7 @@ import io.shardgrid.proto.v1.GridAdminGrpc;
 import io.shardgrid.proto.v1.GridRoutingGrpc;
 import io.shardgrid.proto.v1.SplitRequest;
 import io.shardgrid.server.transport.TokenInterceptor;
-import java.io.File;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,26 +37,22 @@ import org.junit.jupiter.api.io.TempDir;
 class ProcessSplitIT {
     @TempDir
     Path dir;
-    private final Map<Integer, Process> processes = new HashMap<>();
-    private final Map<Integer, List<String>> commands = new HashMap<>();
     private final int[] http = new int[4];
     private final String[] grpc = new String[4];
     private final Map<String, ManagedChannel> channels = new HashMap<>();
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private ServerProcesses servers;
 
     @AfterEach
     void stopAll() throws InterruptedException {
         channels.values().forEach(ManagedChannel::shutdownNow);
-        for (Process p : processes.values()) {
-            p.destroyForcibly();
-        }
-        for (Process p : processes.values()) {
-            p.waitFor();
+        if (servers != null) {
+            servers.close();
         }
     }
 
     @Test
     void killingTheParentsLeaderAsItsSplitStartsLosesNoAcknowledgedWrite() throws Exception {
+        servers = new ServerProcesses(dir);
         for (int i = 1; i <= 3; i++) {
             http[i] = TestPorts.next();
             grpc[i] = TestPorts.nextLoopbackAddress();
@@ -75,9 +65,8 @@ class ProcessSplitIT {
                 "--partitions", "2", "--memory", "64m", "--admin-token", "split-test",
                 "--placement-interval", "500ms"));
             args.addAll(i == 1 ? List.of("-bootstrap") : List.of("-join", "127.0.0.1:" + http[1]));
-            commands.put(i, args);
-            start(i);
-            awaitReady(i);
+            servers.start(i, http[i], args);
+            servers.awaitReady(i);
         }
         List<String> acknowledged = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
@@ -96,9 +85,7 @@ class ProcessSplitIT {
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(5)).ignoreExceptions()
             .until(() -> map(watcher).partitionCount() == 3);
         boolean doneBeforeKill = !map(watcher).partition(2).splitting();
-        Process killed = processes.remove(victim);
-        killed.destroyForcibly();
-        killed.waitFor();
+        servers.kill9(victim);
         System.out.printf("ProcessSplitIT: killed node%d, leader of p1, with the split %s%n", victim,
             doneBeforeKill ? "already recorded as done" : "started and not yet recorded as done");
 
@@ -120,11 +107,11 @@ class ProcessSplitIT {
             setUntilAcknowledged(i % 2 == 0 ? runner : watcher, "k" + i, acknowledged);
         }
 
-        start(victim);
-        awaitReady(victim);
+        servers.restart(victim);
+        servers.awaitReady(victim);
         for (String key : acknowledged) {
             for (int node = 1; node <= 3; node++) {
-                HttpResponse<String> r = get(node, "/get?key=" + key);
+                HttpResponse<String> r = servers.get(node, "/get?key=" + key);
                 assertThat(r.statusCode()).as(key + " on node" + node).isEqualTo(200);
                 assertThat(r.body()).isEqualTo("v" + key.substring(1));
             }
@@ -136,7 +123,7 @@ class ProcessSplitIT {
     private void setUntilAcknowledged(int node, String key, List<String> acknowledged) {
         String set = "/set?key=" + key + "&value=v" + key.substring(1);
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
-            .until(() -> get(node, set).statusCode() == 200);
+            .until(() -> servers.get(node, set).statusCode() == 200);
         acknowledged.add(key);
     }
 
@@ -155,30 +142,5 @@ class ProcessSplitIT {
 
     private synchronized ManagedChannel channel(String address) {
         return channels.computeIfAbsent(address, a -> NettyChannelBuilder.forTarget(a).usePlaintext().build());
-    }
-
-    private void start(int i) throws IOException {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        Path module = Path.of(System.getProperty("user.dir"));
-        String classpath = module.resolve("target/classes") + File.pathSeparator + module.resolve("target/lib") + "/*";
-        List<String> cmd = new ArrayList<>(List.of(java, "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
-            "-Djava.util.concurrent.ForkJoinPool.common.parallelism=4", "-Xmx256m",
-            "-cp", classpath, "io.shardgrid.server.GridMain", "server"));
-        cmd.addAll(commands.get(i));
-        Path log = dir.resolve("node" + i + ".log");
-        Files.createDirectories(dir);
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        processes.put(i, p);
-    }
-
-    private void awaitReady(int i) {
-        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
-            .until(() -> get(i, "/health/ready").statusCode() == 200);
-    }
-
-    private HttpResponse<String> get(int node, String pathAndQuery) throws Exception {
-        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http[node] + pathAndQuery))
-            .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
     }
 }
