@@ -107,14 +107,21 @@ class IsolatedNodeRejoinIT {
                 .map(Map.Entry::getKey).collect(Collectors.toSet());
             assertThat(ledByVictim).as("partitions the victim leads").isNotEmpty();
             assertThat(ledByVictim).as("partitions the victim follows").hasSizeLessThan(PARTITIONS);
-            // Settled twice in a row across more than an election timeout: no election in progress.
-            Thread.sleep(3_000);
-            assertThat(awaitSettled(cluster, Duration.ofSeconds(30))).as("terms before the cut").isEqualTo(before);
+            // Unchanged for longer than an election timeout: no election in progress.
+            assertUnchangedFor(cluster, before, "terms before the cut");
 
             net.isolate(victim);
             RaftView during;
             try {
-                Thread.sleep(ISOLATION.toMillis());
+                // Cut off for the whole window, the victim's terms stay where they were (pre-vote).
+                await().during(ISOLATION).atMost(ISOLATION.plusSeconds(30)).pollInterval(Duration.ofMillis(500))
+                    .untilAsserted(() -> {
+                        RaftView now = view(cluster);
+                        for (int p = 0; p < PARTITIONS; p++) {
+                            assertThat(now.termOf(p, victimNode)).as("partition %d: the cut-off node's term", p)
+                                .isEqualTo(before.term(p));
+                        }
+                    });
                 during = view(cluster);
             } finally {
                 net.heal(victim);
@@ -123,9 +130,8 @@ class IsolatedNodeRejoinIT {
                 cluster.awaitReady(i, Duration.ofSeconds(60));
             }
             RaftView after = awaitSettled(cluster, Duration.ofSeconds(30));
-            Thread.sleep(3_000); // several heartbeats after the heal: a late step-down would show now
-            RaftView later = awaitSettled(cluster, Duration.ofSeconds(30));
-            assertThat(later).as("no election after the cluster settled again").isEqualTo(after);
+            // Several heartbeats after the heal: a late step-down would show within this window.
+            assertUnchangedFor(cluster, after, "no election after the cluster settled again");
 
             String context = "victim node" + victim + "; before " + describe(before) + "; during " + describe(during)
                 + "; after " + describe(after);
@@ -150,6 +156,12 @@ class IsolatedNodeRejoinIT {
 
     private static int led(RaftView view, int node) {
         return (int) view.leaders().values().stream().filter(l -> l == node).count();
+    }
+
+    /** Polls the nodes for 3 s (more than an election timeout); every view must equal {@code expected}. */
+    private void assertUnchangedFor(ProcessCluster cluster, RaftView expected, String what) {
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+            .untilAsserted(() -> assertThat(view(cluster)).as(what).isEqualTo(expected));
     }
 
     private RaftView awaitSettled(ProcessCluster cluster, Duration timeout) throws InterruptedException {

@@ -5,6 +5,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.shardgrid.common.error.GridErrorCode;
+import io.shardgrid.common.retry.RetryPolicy;
 import io.shardgrid.common.routing.PartitionMap;
 import io.shardgrid.common.routing.PartitionMapCodec;
 import io.shardgrid.proto.v1.Error;
@@ -18,6 +19,7 @@ import io.shardgrid.proto.v1.RequestHeader;
 import io.shardgrid.proto.v1.SetRequest;
 import io.shardgrid.server.transport.GrpcErrors;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,6 +32,7 @@ import java.util.concurrent.TimeUnit;
  * grid-client; this one only proves the server's contract.
  */
 final class TestRoutingClient implements AutoCloseable {
+    private static final RetryPolicy RETRY = RetryPolicy.exponential(Duration.ofMillis(50), Duration.ofMillis(500));
     private final List<String> seeds;
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
     private volatile PartitionMap map;
@@ -87,22 +90,18 @@ final class TestRoutingClient implements AutoCloseable {
         return r.getFound() ? Optional.of(r.getValue().toStringUtf8()) : Optional.empty();
     }
 
+    /** Retries through leader changes for up to 10 s, refreshing the map between attempts; bad input is not retried. */
     private <T> T retrying(java.util.function.Supplier<T> call) {
-        StatusRuntimeException last = null;
-        for (int attempt = 0; attempt < 40; attempt++) {
+        return RETRY.<T, RuntimeException>call(Duration.ofSeconds(10), () -> {
             try {
                 return call.get();
             } catch (StatusRuntimeException e) {
-                last = e;
-                GridErrorCode code = codeOf(e);
-                if (code == GridErrorCode.INVALID_ARGUMENT) {
-                    throw e;
+                if (codeOf(e) != GridErrorCode.INVALID_ARGUMENT) {
+                    refreshQuietly();
                 }
-                refreshQuietly();
-                sleepQuietly(250);
+                throw e;
             }
-        }
-        throw last;
+        }, e -> e instanceof StatusRuntimeException s && codeOf(s) != GridErrorCode.INVALID_ARGUMENT);
     }
 
     static GridErrorCode codeOf(StatusRuntimeException e) {
@@ -115,14 +114,6 @@ final class TestRoutingClient implements AutoCloseable {
             refreshMap();
         } catch (RuntimeException ignored) {
             // a seed may be down; the next attempt tries again
-        }
-    }
-
-    private static void sleepQuietly(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 
