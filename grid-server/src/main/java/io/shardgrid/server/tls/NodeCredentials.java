@@ -98,19 +98,6 @@ public final class NodeCredentials {
         }
     }
 
-    /** The certificate this node presents now. */
-    public X509Certificate certificate() {
-        return current.get().chain()[0];
-    }
-
-    public X509Certificate[] chain() {
-        return current.get().chain().clone();
-    }
-
-    public List<X509Certificate> trusted() {
-        return current.get().trusted();
-    }
-
     /** Presents the node's current key and certificate on each handshake. */
     public X509ExtendedKeyManager keyManager() {
         return keyManager;
