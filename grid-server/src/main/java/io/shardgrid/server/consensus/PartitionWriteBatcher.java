@@ -44,11 +44,11 @@ import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
  * they allocate (docs/MEMORY.md).
  *
  * <p>Threads: callers only queue ({@link #submitAll} queues a whole client message first, so its
- * writes to this partition share one entry); batches are drained on {@code executor}. Draining on
- * the caller's gRPC thread and appending to the Ratis division directly was measured and dropped:
- * one hop fewer saved nothing a single writer could see, and under 50 concurrent writers it cut
- * throughput by about a third (our guess: threads waiting on the division's lock; see
- * bench/README, "Replicated writes").
+ * writes to this partition share one entry); batches are drained on {@code executor}, which appends
+ * each entry to the Ratis division itself ({@code LocalRaftSubmitter.submitOnCaller}). Draining on the
+ * caller's gRPC thread instead was measured and dropped: under 50 concurrent writers it cut
+ * throughput by about a third (our guess: threads waiting on the division's lock; see bench/README,
+ * "Replicated writes").
  */
 final class PartitionWriteBatcher {
     private final int partitionId;
@@ -245,7 +245,7 @@ final class PartitionWriteBatcher {
         RaftClientRequest request = node.submitter().request(GroupIds.partition(partitionId), Message.valueOf(data),
             RaftClientRequest.writeRequestType());
         onAppended.accept(batch.size());
-        node.submitter().submit(request).whenComplete((reply, error) -> {
+        node.submitter().submitOnCaller(request).whenComplete((reply, error) -> {
             entriesInFlight.decrementAndGet();
             scheduleDrain();
             complete(batch, reply, error);
