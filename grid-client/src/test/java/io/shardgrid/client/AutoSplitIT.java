@@ -27,8 +27,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class AutoSplitIT {
     private static final int TARGET_PER_NODE = 4;
-    /** Well above what the steady load gives one partition (about 100 writes/s here), well below the hot writer. */
-    private static final long HOT_WRITES_PER_SEC = 400;
+    /**
+     * Well above what the steady load's two closed-loop threads give one partition (they share at
+     * most a few hundred writes/s among four or more), well below the hot writer's 32 writes in flight.
+     */
+    private static final long HOT_WRITES_PER_SEC = 600;
     private static final PlacementSettings FAST = new PlacementSettings("", Duration.ofSeconds(4),
         Duration.ofMillis(300), 2, 4, new SplitSettings(TARGET_PER_NODE, HOT_WRITES_PER_SEC, Duration.ofSeconds(3)));
 
@@ -55,7 +58,7 @@ class AutoSplitIT {
     @Test
     void joinsAndAHotPartitionSplitPartitionsUnderLoadWithoutAFailedCallOrALostWrite() throws Exception {
         start(FAST);
-        SteadyLoad load = new SteadyLoad(client, 3, 2_000_000, 170, "3 nodes, 4 partitions");
+        SteadyLoad load = new SteadyLoad(client, 2, 2_000_000, 170, "3 nodes, 4 partitions");
         HotWriter hot = null;
         PartitionMap beforeHot;
         try {
@@ -81,7 +84,7 @@ class AutoSplitIT {
             beforeHot = latestMap();
             // Widest first: the four splits of the joins halved every quarter, so all ranges are eighths.
             assertThat(beforeHot.partitions()).allSatisfy(a -> assertThat(a.range().bits()).isEqualTo(3));
-            hot = new HotWriter(client, beforeHot, 1, 60_000, 16, 90);
+            hot = new HotWriter(client, beforeHot, 1, 100_000, 32, 90);
             await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100))
                 .until(() -> latestMap().partitionCount() == 9);
             hot.stop();
@@ -93,7 +96,7 @@ class AutoSplitIT {
             if (hot != null) {
                 hot.stop();
             }
-            System.out.println("AutoSplitIT steady load (3 threads, half sets, half gets), per phase:\n" + load.report()
+            System.out.println("AutoSplitIT steady load (2 threads, half sets, half gets), per phase:\n" + load.report()
                 + (hot == null ? "" : String.format("hot writer: %d writes to p1, %.0f writes/s%n",
                     hot.acknowledgedWrites(), hot.writesPerSec())));
         }
