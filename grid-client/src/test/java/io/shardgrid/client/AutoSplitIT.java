@@ -29,9 +29,10 @@ class AutoSplitIT {
     private static final int TARGET_PER_NODE = 4;
     /**
      * Well above what the steady load's two closed-loop threads give one partition (they share at
-     * most a few hundred writes/s among four or more), well below the hot writer's 32 writes in flight.
+     * most about a hundred writes/s here, among four or more), well below the hot writer's (32 writes in
+     * flight: about 900 writes/s here).
      */
-    private static final long HOT_WRITES_PER_SEC = 600;
+    private static final long HOT_WRITES_PER_SEC = 300;
     private static final PlacementSettings FAST = new PlacementSettings("", Duration.ofSeconds(4),
         Duration.ofMillis(300), 2, 4, new SplitSettings(TARGET_PER_NODE, HOT_WRITES_PER_SEC, Duration.ofSeconds(3)));
 
