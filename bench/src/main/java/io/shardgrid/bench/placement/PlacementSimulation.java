@@ -67,7 +67,7 @@ public final class PlacementSimulation {
             worstRatio = Math.max(worstRatio, r.ratio());
             worstMs = Math.max(worstMs, r.planMs());
             totalMoves += r.moves();
-            totalOptimum += optimum;
+            totalOptimum += r.optimum();
         }
         for (int e = 0; e < events; e++) {
             String victim = id(e * 7 % nodes);
@@ -79,7 +79,7 @@ public final class PlacementSimulation {
             worstRatio = Math.max(worstRatio, r.ratio());
             worstMs = Math.max(worstMs, r.planMs());
             totalMoves += r.moves();
-            totalOptimum += optimum;
+            totalOptimum += r.optimum();
         }
         System.out.printf("%n%d events: %d moves against an optimum of %d (%.3fx overall, worst event %.3fx); "
             + "slowest plan %d ms%n", 2 * events, totalMoves, totalOptimum, (double) totalMoves / totalOptimum,
@@ -90,7 +90,7 @@ public final class PlacementSimulation {
         }
     }
 
-    private record Result(long moves, double ratio, long planMs, boolean inBand) {
+    private record Result(long moves, long optimum, double ratio, long planMs, boolean inBand) {
     }
 
     /** Applies the splits the planner asks for, one at a time; returns how many. */
@@ -152,7 +152,7 @@ public final class PlacementSimulation {
         System.out.printf("%-12s %7d %8d %6.3f %4d-%-4d %4d-%-4d %8d %8d %6d %10.2f%n", name, moves + extraMoves,
             optimum, ratio, min(replicas.values()), max(replicas.values()), min(leaders.values()),
             max(leaders.values()), ms, replicas.size(), splitCount, perNode);
-        return new Result(moves + extraMoves, ratio, ms, inBand);
+        return new Result(moves + extraMoves, optimum, ratio, ms, inBand);
     }
 
     private static Map<String, Integer> live(PlannedCluster cluster, Map<String, Integer> counts) {
