@@ -60,6 +60,13 @@ final class SteadyLoad implements AutoCloseable {
         current.set(h);
     }
 
+    /** Lets the load run in the current layout for at least {@code atLeast} and {@code ops} more operations. */
+    void runFor(Duration atLeast, int ops) {
+        int before = operations();
+        org.awaitility.Awaitility.await().pollDelay(atLeast).atMost(atLeast.plusSeconds(60))
+            .until(() -> operations() > before + ops);
+    }
+
     int operations() {
         return sequence.get();
     }

@@ -111,7 +111,7 @@ public final class GridNode implements AutoCloseable {
         TokenInterceptor adminToken = TokenInterceptor.forAdmin(config.adminToken());
         TokenInterceptor clientToken = TokenInterceptor.forClients(config.clientToken());
         grpc = new GrpcApi(config, tls, new GridDataService(service, raft::map, metrics),
-            new GridRoutingService(raft, raft),
+            new GridRoutingService(raft, raft, raft),
             new GridAdminService(raft, raft, membership, placement, adminExecutor, config.placement().downAfter().toMillis()),
             adminToken, clientToken).start();
         http = new HttpApi(config, service, raft, membership, metrics, adminToken, clientToken, readiness, tls);

@@ -5,6 +5,7 @@ import io.shardgrid.common.time.DurationText;
 import io.shardgrid.server.config.Durability;
 import io.shardgrid.server.config.Eviction;
 import io.shardgrid.server.config.PlacementSettings;
+import io.shardgrid.server.config.SplitSettings;
 import io.shardgrid.server.config.ServerConfig;
 import io.shardgrid.server.config.TlsSettings;
 import java.nio.file.Path;
@@ -89,6 +90,20 @@ public final class ServerCommand implements Callable<Integer> {
         description = "Replica moves at once in the cluster (default: ${DEFAULT-VALUE}).")
     int maxMoves;
 
+    @Option(names = "--partitions-per-node", description = "Target partition replicas (raft groups) per node: "
+        + "the placement driver splits partitions while the cluster has fewer, or fewer partitions than nodes; "
+        + "0 = never (default: 4 per core, ${DEFAULT-VALUE} here).")
+    int partitionsPerNode = SplitSettings.partitionsPerNodeForCores(Runtime.getRuntime().availableProcessors());
+
+    @Option(names = "--split-hot-writes", defaultValue = "5000",
+        description = "Split a partition whose leader reports this many writes/s for --split-hot-for; 0 = never "
+            + "(default: ${DEFAULT-VALUE}).")
+    long splitHotWrites;
+
+    @Option(names = "--split-hot-for", defaultValue = "60s",
+        description = "How long a partition must stay that hot (default: ${DEFAULT-VALUE}).")
+    String splitHotFor;
+
     @Option(names = "--tls-cert", description = "This node's certificate (PEM): turns TLS on for gRPC, HTTP and raft.")
     Path tlsCert;
 
@@ -114,7 +129,8 @@ public final class ServerCommand implements Callable<Integer> {
             parseBytes(memory), Eviction.parse(eviction), durability, new Limits(maxKeyBytes, maxValueBytes), d.maxBatchOps(),
             d.maxBatchBytes(), d.maxQueuedWrites(), d.requestTimeout(), adminToken, d.snapshotEveryEntries(),
             d.logSegmentBytes(), new PlacementSettings(zone, duration(downAfter, "--down-after"),
-                duration(placementInterval, "--placement-interval"), maxMovesPerNode, maxMoves),
+                duration(placementInterval, "--placement-interval"), maxMovesPerNode, maxMoves,
+                new SplitSettings(partitionsPerNode, splitHotWrites, duration(splitHotFor, "--split-hot-for"))),
             new TlsSettings(tlsCert, tlsKey, tlsCa, TlsSettings.ClientAuth.parse(tlsClientAuth)), clientToken);
     }
 

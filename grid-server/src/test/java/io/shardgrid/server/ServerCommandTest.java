@@ -7,9 +7,11 @@ import io.shardgrid.server.config.Durability;
 import io.shardgrid.server.config.Eviction;
 import io.shardgrid.server.core.ports.EvictionPolicy;
 import io.shardgrid.server.config.ServerConfig;
+import io.shardgrid.server.config.SplitSettings;
 import io.shardgrid.server.config.TlsSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -50,6 +52,21 @@ class ServerCommandTest {
         assertThat(parse("--eviction", "volatile-ttl").eviction()).isEqualTo(Eviction.VOLATILE_TTL);
         assertThat(parse("--eviction", "LRU").eviction()).isEqualTo(Eviction.LRU);
         assertThat(parse("--eviction", "lfu").eviction().policy()).isEqualTo(EvictionPolicy.LFU);
+    }
+
+    @Test
+    void automaticSplitsDefaultToFourPartitionsPerCoreAndCanBeTurnedOff() {
+        SplitSettings defaults = parse().placement().splits();
+        assertThat(defaults.partitionsPerNode()).isEqualTo(4 * Runtime.getRuntime().availableProcessors());
+        assertThat(defaults.hotWritesPerSec()).isEqualTo(5_000);
+        assertThat(defaults.hotFor()).isEqualTo(Duration.ofSeconds(60));
+        SplitSettings set = parse("--partitions-per-node", "12", "--split-hot-writes", "800", "--split-hot-for", "10s")
+            .placement().splits();
+        assertThat(set).isEqualTo(new SplitSettings(12, 800, Duration.ofSeconds(10)));
+        assertThat(parse("--partitions-per-node", "0", "--split-hot-writes", "0").placement().splits().automatic())
+            .isFalse();
+        assertThatThrownBy(() -> parse("--partitions-per-node", "-2")).hasMessageContaining("partitions per node -2");
+        assertThatThrownBy(() -> parse("--split-hot-for", "0s")).hasMessageContaining("hot window");
     }
 
     @Test

@@ -322,7 +322,9 @@ public final class ProcessCluster implements AutoCloseable {
             "--raft-addr", host(i) + ":" + raftPort(i),
             "--data-dir", dataDirs[i].toString(),
             "--partitions", Integer.toString(partitions),
-            "--memory", "64m"));
+            "--memory", "64m",
+            // The nemesis splits by hand and counts partitions: no splits of the driver's own beside it.
+            "--partitions-per-node", "0", "--split-hot-writes", "0"));
         cmd.addAll(extraServerArgs);
         if (i == 1) {
             cmd.add("--bootstrap");

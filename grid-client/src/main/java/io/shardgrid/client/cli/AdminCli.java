@@ -121,11 +121,12 @@ final class AdminCli {
             out().println("(none)");
             return;
         }
-        out().printf("%-9s %-16s %-12s %-12s %-9s %12s%n", "PARTITION", "OPERATOR", "FROM", "TO", "STATE", "BYTES");
+        out().printf("%-9s %-16s %-12s %-12s %-9s %12s  %s%n", "PARTITION", "OPERATOR", "FROM", "TO", "STATE", "BYTES",
+            "WHY");
         for (Operator op : ops) {
-            out().printf("%-9d %-16s %-12s %-12s %-9s %12d%n", op.getPartitionId(),
+            out().printf("%-9d %-16s %-12s %-12s %-9s %12d  %s%n", op.getPartitionId(),
                 op.getKind().name().toLowerCase(Locale.ROOT).replace('_', '-'), dash(op.getFromNodeId()), dash(op.getToNodeId()),
-                op.getState().name().toLowerCase(Locale.ROOT), op.getBytesToCopy());
+                op.getState().name().toLowerCase(Locale.ROOT), op.getBytesToCopy(), dash(op.getDetail()));
         }
     }
 

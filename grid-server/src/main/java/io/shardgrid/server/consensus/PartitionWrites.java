@@ -25,6 +25,8 @@ final class PartitionWrites implements AutoCloseable {
     private final Map<Integer, PartitionWriteBatcher> batchers = new ConcurrentHashMap<>();
     private final LongAdder entriesAppended = new LongAdder();
     private final LongAdder writesAppended = new LongAdder();
+    /** Per partition: the placement driver's measure of load (a partition's rate, from its leader). */
+    private final Map<Integer, LongAdder> writesByPartition = new ConcurrentHashMap<>();
 
     PartitionWrites(RatisNode node, ServerConfig config, Clock clock) {
         this.node = node;
@@ -35,8 +37,13 @@ final class PartitionWrites implements AutoCloseable {
 
     /** Queues {@code commands} on the partition's batcher (the caller checked that this node hosts it). */
     List<CompletableFuture<WriteResult>> submit(int partitionId, List<WriteCommand> commands) {
-        return batchers.computeIfAbsent(partitionId, p -> new PartitionWriteBatcher(p, node, config, clock,
-            batchExecutor, this::countAppended)).submitAll(commands);
+        return batchers.computeIfAbsent(partitionId, p -> {
+            LongAdder partitionWrites = writesByPartition.computeIfAbsent(p, k -> new LongAdder());
+            return new PartitionWriteBatcher(p, node, config, clock, batchExecutor, writes -> {
+                countAppended(writes);
+                partitionWrites.add(writes);
+            });
+        }).submitAll(commands);
     }
 
     /** Raft entries this node's partition leaders appended for client writes since start. */
@@ -47,6 +54,12 @@ final class PartitionWrites implements AutoCloseable {
     /** Client writes carried by those entries: writes per entry is how well group commit works. */
     long writesAppended() {
         return writesAppended.sum();
+    }
+
+    /** Client writes this node appended to {@code partitionId}'s log while leading it, since start. */
+    long writesAppended(int partitionId) {
+        LongAdder writes = writesByPartition.get(partitionId);
+        return writes == null ? 0 : writes.sum();
     }
 
     private void countAppended(int writes) {

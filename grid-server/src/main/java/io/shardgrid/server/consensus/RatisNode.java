@@ -316,6 +316,11 @@ public final class RatisNode implements ConsensusGroups, PartitionMaps, KeyChang
         return writes.writesAppended();
     }
 
+    @Override
+    public long writesAppended(int partitionId) {
+        return writes.writesAppended(partitionId);
+    }
+
     /** Snapshots installed from a leader into this node's partition replicas since start. */
     public int snapshotInstalls() {
         int n = 0;

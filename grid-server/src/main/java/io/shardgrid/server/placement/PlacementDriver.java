@@ -16,6 +16,8 @@ import io.shardgrid.server.placement.plan.NodeView;
 import io.shardgrid.server.placement.plan.Operator;
 import io.shardgrid.server.placement.plan.PartitionView;
 import io.shardgrid.server.placement.plan.PlacementPlanner;
+import io.shardgrid.server.placement.plan.SplitPartition;
+import io.shardgrid.server.placement.plan.SplitPlanner;
 import io.shardgrid.server.placement.plan.TransferLeader;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -36,8 +38,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs placement: on the meta leader it re-plans every {@code interval} (liveness from asking
  * every node each round, the {@link PlacementPlanner}) and starts the planned operators within the move
- * limits; on every node it deletes local copies of partitions the map no longer gives this node
- * ({@link StrayCopyCleaner}). Admin calls reach it
+ * limits, including the splits its {@link SplitPlanner} asks for (one at a time, from the leaders'
+ * write counters that {@link PartitionLoadTracker} turns into rates); on every node it deletes local
+ * copies of partitions the map no longer gives this node ({@link StrayCopyCleaner}). Admin calls reach it
  * through {@link #rebalance}, {@link #move}, {@link #transferLeader}, {@link #drain} and
  * {@link #remove}.
  *
@@ -57,6 +60,8 @@ public final class PlacementDriver implements AutoCloseable {
     private final Map<Long, RunningOperator> running = new ConcurrentHashMap<>();
     private final StrayCopyCleaner strayCopies;
     private final SplitRunner splits;
+    private final SplitPlanner splitPlanner;
+    private final PartitionLoadTracker load;
     private final AtomicLong ids = new AtomicLong();
     private final String nodeId;
     private final PeerProbe peers;
@@ -80,6 +85,8 @@ public final class PlacementDriver implements AutoCloseable {
         this.nodeId = nodeId;
         this.strayCopies = new StrayCopyCleaner(node, membership, nodeId, settings.downAfter());
         this.splits = new SplitRunner(node, membership, new PartitionSplitter(membership));
+        this.splitPlanner = new SplitPlanner(settings.splits().partitionsPerNode(), settings.splits().hotWritesPerSec());
+        this.load = new PartitionLoadTracker(settings.splits().hotWritesPerSec(), settings.splits().hotFor().toMillis());
         this.rounds = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named(nodeId + "-placement"));
         this.workers = Executors.newFixedThreadPool(settings.maxMoves() + 1,
             DaemonThreads.numbered(nodeId + "-placement-op"));
@@ -163,6 +170,7 @@ public final class PlacementDriver implements AutoCloseable {
             byId.put(d.nodeId(), view);
         }
         Map<Integer, String> leaders = report.leaders();
+        Map<Integer, Long> sustained = load.update(report.leaderWrites(), node, nodeId, monotonicMs());
         List<PartitionView> partitions = new ArrayList<>();
         List<Operator> resumed = new ArrayList<>();
         Set<Integer> inSplit = new HashSet<>();
@@ -177,7 +185,8 @@ public final class PlacementDriver implements AutoCloseable {
             }
             long bytes = node.hosts(p) ? node.store(p).stats().liveBytes() : 0;
             String leader = leaders.getOrDefault(p, "");
-            partitions.add(new PartitionView(p, a.replicas(), leader, bytes));
+            partitions.add(new PartitionView(p, a.replicas(), leader, bytes, a.range().bits(),
+                sustained.getOrDefault(p, 0L)));
             for (String learner : a.learners()) {
                 // An add that a previous meta leader (or an earlier round) recorded but did not
                 // finish: finish it, or roll it back if its target can no longer take the replica.
@@ -190,14 +199,17 @@ public final class PlacementDriver implements AutoCloseable {
             }
         }
         List<Operator> planned = new ArrayList<>(resumed);
-        for (Operator op : new PlacementPlanner(rf).plan(partitions, nodes)) {
+        for (Operator op : new PlacementPlanner(rf, splitPlanner).plan(partitions, nodes)) {
             PartitionAssignment a = map.partition(op.partitionId());
             if (!a.learners().isEmpty() || inSplit.contains(op.partitionId())) {
                 continue;
             }
+            if (op instanceof SplitPartition && (!inSplit.isEmpty() || !report.unreachable().isEmpty())) {
+                continue; // one split at a time, and none while a node does not answer
+            }
             // A node that stopped answering is not down yet (down-after) but takes nothing new: a
             // leader transfer towards it holds the partition's writes until the transfer times out.
-            if (report.unreachable().contains(targetOf(op))) {
+            if (report.unreachable().contains(op.toNodeId())) {
                 continue;
             }
             // Never shrink a partition below RF just because no node can take the replica yet:
@@ -242,13 +254,6 @@ public final class PlacementDriver implements AutoCloseable {
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime());
     }
 
-    private static String targetOf(Operator op) {
-        if (op instanceof MoveReplica m) {
-            return m.toNodeId();
-        }
-        return op instanceof TransferLeader t ? t.toNodeId() : "";
-    }
-
     /** Starts what the limits allow of {@code planned}; returns what started. */
     public List<Operator> start(List<Operator> planned) {
         List<Operator> started = new ArrayList<>();
@@ -264,11 +269,18 @@ public final class PlacementDriver implements AutoCloseable {
             }
         }
         int transfers = 0;
+        boolean splitting = !splits.running().isEmpty()
+            || running.values().stream().anyMatch(r -> r.operator() instanceof SplitPartition);
         for (Operator op : planned) {
             if (busy.contains(op.partitionId())) {
                 continue;
             }
-            if (op instanceof MoveReplica m) {
+            if (op instanceof SplitPartition) {
+                if (splitting) {
+                    continue;
+                }
+                splitting = true;
+            } else if (op instanceof MoveReplica m) {
                 if (moves >= settings.maxMoves()
                     || movesPerNode.getOrDefault(m.fromNodeId(), 0) >= settings.maxMovesPerNode()
                     || movesPerNode.getOrDefault(m.toNodeId(), 0) >= settings.maxMovesPerNode()) {
@@ -312,6 +324,9 @@ public final class PlacementDriver implements AutoCloseable {
             membership.moveReplica(m.partitionId(), m.fromNodeId(), m.toNodeId(), unreachable);
         } else if (op instanceof TransferLeader t) {
             membership.transferLeadership(t.partitionId(), t.toNodeId());
+        } else if (op instanceof SplitPartition split) {
+            splits.split(split.partitionId());
+            load.forget(split.partitionId());
         }
     }
 

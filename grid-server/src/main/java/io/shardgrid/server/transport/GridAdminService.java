@@ -35,6 +35,7 @@ import io.shardgrid.server.core.ports.PartitionMaps;
 import io.shardgrid.server.placement.PlacementDriver;
 import io.shardgrid.server.placement.plan.MoveReplica;
 import io.shardgrid.server.placement.plan.Operator;
+import io.shardgrid.server.placement.plan.SplitPartition;
 import io.shardgrid.server.placement.plan.TransferLeader;
 import java.util.ArrayList;
 import java.util.List;
@@ -165,6 +166,8 @@ public final class GridAdminService extends GridAdminGrpc.GridAdminImplBase {
         } else if (op instanceof TransferLeader t) {
             b.setKind(io.shardgrid.proto.v1.Operator.Kind.TRANSFER_LEADER)
                 .setFromNodeId(t.fromNodeId()).setToNodeId(t.toNodeId());
+        } else if (op instanceof SplitPartition split) {
+            b.setKind(io.shardgrid.proto.v1.Operator.Kind.SPLIT).setDetail(split.reason());
         }
         return b.build();
     }

@@ -11,11 +11,13 @@ import io.shardgrid.common.routing.PartitionMapCodec;
 import io.shardgrid.proto.v1.GetPartitionMapRequest;
 import io.shardgrid.proto.v1.GridRoutingGrpc;
 import io.shardgrid.proto.v1.Invalidation;
+import io.shardgrid.proto.v1.PartitionLoad;
 import io.shardgrid.proto.v1.PartitionMapMessage;
 import io.shardgrid.proto.v1.WatchEvent;
 import io.shardgrid.proto.v1.WatchPartitionMapRequest;
 import io.shardgrid.server.core.ports.KeyChangeListener;
 import io.shardgrid.server.core.ports.KeyChangeSource;
+import io.shardgrid.server.core.ports.LocalReplicas;
 import io.shardgrid.server.core.ports.PartitionMaps;
 import java.util.ArrayDeque;
 import java.util.Set;
@@ -37,14 +39,16 @@ public final class GridRoutingService extends GridRoutingGrpc.GridRoutingImplBas
     static final int MAX_QUEUED_EVENTS = 16_384;
 
     private final PartitionMaps maps;
+    private final LocalReplicas replicas;
     private final Set<Watcher> watchers = ConcurrentHashMap.newKeySet();
     private final AtomicInteger invalidationWatchers = new AtomicInteger();
     private final AtomicBoolean publishPending = new AtomicBoolean();
     /** Leader changes arrive on Ratis threads; maps are built and sent from here instead. */
     private final ExecutorService events = Executors.newSingleThreadExecutor(DaemonThreads.named("routing-events"));
 
-    public GridRoutingService(PartitionMaps maps, KeyChangeSource keyChanges) {
+    public GridRoutingService(PartitionMaps maps, KeyChangeSource keyChanges, LocalReplicas replicas) {
         this.maps = maps;
+        this.replicas = replicas;
         maps.onMapChange(map -> publishSoon());
         keyChanges.onKeyChange(this);
     }
@@ -57,7 +61,18 @@ public final class GridRoutingService extends GridRoutingGrpc.GridRoutingImplBas
                 "this node has no partition map yet (not bootstrapped or joined)"), maps::map));
             return;
         }
-        out.onNext(PartitionMapCodec.toMessage(map));
+        PartitionMapMessage message = PartitionMapCodec.toMessage(map);
+        if (request.getWithLoad()) {
+            PartitionMapMessage.Builder withLoad = message.toBuilder();
+            for (int p : replicas.hostedPartitions()) {
+                if (replicas.isLeader(p)) {
+                    withLoad.addLeaderLoad(PartitionLoad.newBuilder().setPartitionId(p)
+                        .setWritesTotal(replicas.writesAppended(p)));
+                }
+            }
+            message = withLoad.build();
+        }
+        out.onNext(message);
         out.onCompleted();
     }
 

@@ -8,6 +8,8 @@ import io.shardgrid.common.routing.PartitionMap;
 import io.shardgrid.common.routing.PartitionMapCodec;
 import io.shardgrid.proto.v1.GetPartitionMapRequest;
 import io.shardgrid.proto.v1.GridRoutingGrpc;
+import io.shardgrid.proto.v1.PartitionLoad;
+import io.shardgrid.proto.v1.PartitionMapMessage;
 import io.shardgrid.server.placement.PeerProbe;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -23,10 +25,12 @@ import org.slf4j.LoggerFactory;
  * The placement driver's liveness probe: asks every node for its routing map once per placement
  * round. A node that does not answer within a second is reported unreachable (no replica or
  * leadership moves onto it); one that answers tells, for each partition it replicates, who leads
- * it as its own replica sees it (fresher than the meta map's hints).
+ * it as its own replica sees it (fresher than the meta map's hints), and for each it leads, how many
+ * client writes it has appended (the driver's measure of a partition's load).
  */
 public final class PeerLivenessProbe implements PeerProbe, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PeerLivenessProbe.class);
+    private static final GetPartitionMapRequest WITH_LOAD = GetPartitionMapRequest.newBuilder().setWithLoad(true).build();
     private final String selfId;
     private final Function<Integer, String> localLeader;
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
@@ -50,8 +54,10 @@ public final class PeerLivenessProbe implements PeerProbe, AutoCloseable {
     public PeerReport probe(PartitionMap map) {
         Map<Integer, String> leaders = new HashMap<>();
         Set<String> unreachable = new HashSet<>();
+        Map<Integer, LeaderWrites> leaderWrites = new HashMap<>();
         for (NodeDescriptor node : map.nodes().values()) {
             PartitionMap view;
+            PartitionMapMessage answer;
             if (node.nodeId().equals(selfId)) {
                 for (int p = 0; p < map.partitionCount(); p++) {
                     String leader = map.partition(p).replicas().contains(selfId) ? localLeader.apply(p) : null;
@@ -62,15 +68,19 @@ public final class PeerLivenessProbe implements PeerProbe, AutoCloseable {
                 continue;
             }
             try {
-                view = PartitionMapCodec.fromMessage(GridRoutingGrpc.newBlockingStub(channel(node.grpcAddress()))
+                answer = GridRoutingGrpc.newBlockingStub(channel(node.grpcAddress()))
                     .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(credentials))
-                    .withDeadlineAfter(1, TimeUnit.SECONDS).getPartitionMap(GetPartitionMapRequest.getDefaultInstance()));
+                    .withDeadlineAfter(1, TimeUnit.SECONDS).getPartitionMap(WITH_LOAD);
+                view = PartitionMapCodec.fromMessage(answer);
             } catch (RuntimeException e) {
                 unreachable.add(node.nodeId()); // its partitions keep the map's hint
                 if (lastUnreachable.add(node.nodeId())) {
                     LOG.info("{}: {} does not answer at {}: {}", selfId, node.nodeId(), node.grpcAddress(), e.toString());
                 }
                 continue;
+            }
+            for (PartitionLoad load : answer.getLeaderLoadList()) {
+                leaderWrites.put(load.getPartitionId(), new LeaderWrites(node.nodeId(), load.getWritesTotal()));
             }
             if (lastUnreachable.remove(node.nodeId())) {
                 LOG.info("{}: {} answers again", selfId, node.nodeId());
@@ -81,7 +91,7 @@ public final class PeerLivenessProbe implements PeerProbe, AutoCloseable {
                 }
             }
         }
-        return new PeerReport(leaders, unreachable);
+        return new PeerReport(leaders, unreachable, leaderWrites);
     }
 
     private ManagedChannel channel(String address) {

@@ -41,7 +41,7 @@ class ProcessClusterIT {
                 "--grpc-addr", TestPorts.nextLoopbackAddress(),
                 "-raft_addr", TestPorts.nextLoopbackAddress(),
                 "-raft_dir", dir.resolve("raft_node" + i).toString(),
-                "--partitions", "8", "--memory", "64m"));
+                "--partitions", "8", "--memory", "64m", "--partitions-per-node", "0"));
             if (i == 1) {
                 args.add("-bootstrap");
             } else {

@@ -63,6 +63,7 @@ class ProcessSplitIT {
                 "-raft_addr", TestPorts.nextLoopbackAddress(),
                 "-raft_dir", dir.resolve("raft_node" + i).toString(),
                 "--partitions", "2", "--memory", "64m", "--admin-token", "split-test",
+                "--partitions-per-node", "0", "--split-hot-writes", "0",
                 "--placement-interval", "500ms"));
             args.addAll(i == 1 ? List.of("-bootstrap") : List.of("-join", "127.0.0.1:" + http[1]));
             servers.start(i, http[i], args);

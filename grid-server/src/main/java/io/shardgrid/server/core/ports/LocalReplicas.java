@@ -37,4 +37,7 @@ public interface LocalReplicas {
 
     /** Client writes carried by those entries. */
     long writesAppended();
+
+    /** Client writes this node appended to one partition's log while leading it, since start. */
+    long writesAppended(int partitionId);
 }

@@ -16,12 +16,14 @@ public final class PlannedCluster {
     private final Map<String, NodeView> nodes = new LinkedHashMap<>();
     private final List<List<String>> replicas = new ArrayList<>();
     private final List<String> leaders = new ArrayList<>();
+    private final List<Integer> rangeBits = new ArrayList<>();
 
-    /** {@code partitions} partitions with no replicas yet. */
+    /** {@code partitions} partitions with no replicas yet, each with a range of 2^-ceil(log2 P) of the hash space. */
     public PlannedCluster(int partitions) {
         for (int p = 0; p < partitions; p++) {
             replicas.add(new ArrayList<>());
             leaders.add("");
+            rangeBits.add(32 - Integer.numberOfLeadingZeros(partitions - 1));
         }
     }
 
@@ -49,19 +51,25 @@ public final class PlannedCluster {
     public List<PartitionView> partitions() {
         List<PartitionView> views = new ArrayList<>(replicas.size());
         for (int p = 0; p < replicas.size(); p++) {
-            views.add(new PartitionView(p, replicas.get(p), leaders.get(p), 1));
+            views.add(new PartitionView(p, replicas.get(p), leaders.get(p), 1, rangeBits.get(p), 0));
         }
         return views;
     }
 
     /**
-     * Applies operators as the executor would: a move adds then removes; a partition whose leader
-     * leaves (or that has none) is led by its first replica, as an election would pick someone.
+     * Applies operators as the executor would: a move adds then removes; a split gives the next id
+     * the upper half of the range on the same replicas and leader; a partition whose leader leaves
+     * (or that has none) is led by its first replica, as an election would pick someone.
      */
     public void apply(List<Operator> operators) {
         for (Operator op : operators) {
             int p = op.partitionId();
-            if (op instanceof MoveReplica m) {
+            if (op instanceof SplitPartition) {
+                rangeBits.set(p, rangeBits.get(p) + 1);
+                rangeBits.add(rangeBits.get(p));
+                replicas.add(new ArrayList<>(replicas.get(p)));
+                leaders.add(leaders.get(p));
+            } else if (op instanceof MoveReplica m) {
                 if (!m.toNodeId().isEmpty() && !replicas.get(p).contains(m.toNodeId())) {
                     replicas.get(p).add(m.toNodeId());
                 }
