@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 import org.apache.ratis.client.RaftClient;
@@ -99,7 +100,7 @@ public final class Membership implements ClusterMembership {
                 shortOfReplicas.add(a.partitionId());
             }
         }
-        // The groups take the joiner in parallel; the map records every group that did in one change.
+        // The groups take the joiner in parallel; then the map records every group that did.
         Set<Integer> added = ConcurrentHashMap.newKeySet();
         try {
             GroupSteps.runAll(selfId() + "-join", shortOfReplicas, p -> {
@@ -146,23 +147,22 @@ public final class Membership implements ClusterMembership {
         });
     }
 
-    /** Records {@code nodeId} as a replica of each of {@code partitionIds} in one map change. */
+    /**
+     * Records {@code nodeId} as a replica of each of {@code partitionIds}: one map change per
+     * partition, since each change moves the epoch by exactly one (the meta group's compare-and-set).
+     */
     private void recordReplica(String nodeId, Set<Integer> partitionIds) throws IOException {
-        if (partitionIds.isEmpty()) {
-            return;
-        }
-        update(m -> {
-            PartitionMap next = m;
-            for (int p : partitionIds) {
-                PartitionAssignment now = next.partition(p);
-                if (!now.replicas().contains(nodeId)) {
-                    List<String> replicas = new ArrayList<>(now.replicas());
-                    replicas.add(nodeId);
-                    next = next.withPartition(now.withReplicas(replicas, List.of()));
+        for (int p : new TreeSet<>(partitionIds)) {
+            update(m -> {
+                PartitionAssignment now = m.partition(p);
+                if (now.replicas().contains(nodeId)) {
+                    return null;
                 }
-            }
-            return next == m ? null : next;
-        });
+                List<String> replicas = new ArrayList<>(now.replicas());
+                replicas.add(nodeId);
+                return m.withPartition(now.withReplicas(replicas, List.of()));
+            });
+        }
     }
 
     private static String preferredLeader(PartitionAssignment a) {
