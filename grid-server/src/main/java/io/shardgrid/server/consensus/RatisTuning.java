@@ -31,9 +31,6 @@ public final class RatisTuning {
     private static final int ENTRY_FRAMING_BYTES = 64 * 1024;
     /** Sleep, count pairs: 10 immediate retries, then 500 ms (randomised ±50%) for as long as it takes. */
     static final String APPENDER_RETRY_POLICY = "1ms,10, 500ms,100000000";
-    /** First election after start, ms (the window after that is 1000-2000 ms; bench/README, start-up). */
-    static final int FIRST_ELECTION_MIN_MS = 150;
-    static final int FIRST_ELECTION_MAX_MS = 400;
 
     private RatisTuning() {
     }
@@ -84,14 +81,6 @@ public final class RatisTuning {
         // Timing: heartbeats every ~sleep, elections spread over a wide window.
         RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(1000, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(2000, TimeUnit.MILLISECONDS));
-        // A replica's first election after it starts: a fresh single-replica group (bootstrap) has
-        // no one to wait for, and a restarted one with a live leader loses the pre-vote and falls
-        // back to the window above. Safe for the read lease: a JVM start takes longer than the
-        // lease, so no replica can vote again while an old leader's lease still counts its ack.
-        RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(p, TimeDuration.valueOf(FIRST_ELECTION_MIN_MS,
-            TimeUnit.MILLISECONDS));
-        RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(p, TimeDuration.valueOf(FIRST_ELECTION_MAX_MS,
-            TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(10, TimeUnit.SECONDS));
         RaftServerConfigKeys.Rpc.setSleepTime(p, TimeDuration.valueOf(50, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.LeaderElection.setLeaderStepDownWaitTime(p, TimeDuration.valueOf(2, TimeUnit.SECONDS));
