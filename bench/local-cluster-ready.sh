@@ -37,7 +37,7 @@ run_once() {  # dir label
     local n jvm phases ready_ms
     n=$(basename "$log" .log)
     jvm=$(grep "starting with" "$log" | tail -1 | grep -o '([0-9-]* ms after the process started)' | grep -o '[0-9-]*' || true)
-    phases=$(grep "start-up so far" "$log" | tail -1 | sed -E 's/.*raft server ([0-9]+) ms, APIs ([0-9]+) ms, bootstrap or join ([0-9]+) ms/raft \1 api \2 member \3/' || true)
+    phases=$(grep "start-up so far" "$log" | tail -1 | sed -E 's/.*raft server ([0-9]+) ms, then APIs ([0-9]+) ms, and bootstrap or join ([0-9]+) ms.*/raft \1 api \2 member \3/' || true)
     ready_ms=$(grep -o "ready [0-9]* ms after start" "$log" | tail -1 | awk '{print $2}' || true)
     printf ' %s: jvm %s %s ready %s |' "$n" "${jvm:-?}" "${phases:-?}" "${ready_ms:-?}"
   done

@@ -113,8 +113,7 @@ public final class GridNode implements AutoCloseable {
         raft.start();
         long raftMs = msSince(startedNs);
         // The APIs start (mostly class loading: gRPC, Netty, the HTTP server) on their own thread
-        // while this one bootstraps or joins, which mostly waits on raft round trips; neither needs
-        // the other (a joiner's leaders reach it on its raft port, which is already up).
+        // while this one bootstraps, which mostly waits on raft group creation and elections.
         FutureTask<Long> apis = new FutureTask<>(() -> {
             startApis();
             return msSince(startedNs);
@@ -126,6 +125,9 @@ public final class GridNode implements AutoCloseable {
             if (config.bootstrap()) {
                 membership.bootstrap(config.partitions(), config.replication());
             } else if (!config.join().isEmpty() && !raft.hasGroups()) {
+                // A node joins only once its ports are bound: the map must never name addresses
+                // that a node failing to start does not serve.
+                awaitApis(apis);
                 new JoinClient(config, tls).join(config.join());
             }
         } catch (IOException | RuntimeException e) {
@@ -139,7 +141,7 @@ public final class GridNode implements AutoCloseable {
         long membershipMs = msSince(startedNs);
         long apisMs = awaitApis(apis);
         membershipSettled = true;
-        LOG.info("{}: start-up so far: raft server {} ms, then in parallel: APIs {} ms, bootstrap or join {} ms",
+        LOG.info("{}: start-up so far: raft server {} ms, then APIs {} ms, and bootstrap or join {} ms (in parallel)",
             config.nodeId(), raftMs, apisMs - raftMs, membershipMs - raftMs);
         placement.start();
         housekeeping.scheduleWithFixedDelay(this::housekeep, HOUSEKEEPING_INTERVAL_MS, HOUSEKEEPING_INTERVAL_MS,
