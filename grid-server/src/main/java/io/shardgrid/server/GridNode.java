@@ -25,7 +25,10 @@ import io.shardgrid.server.transport.TlsContexts;
 import io.shardgrid.server.transport.TokenInterceptor;
 import io.shardgrid.server.transport.http.HttpApi;
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -55,8 +58,9 @@ public final class GridNode implements AutoCloseable {
     private final ExpirySweeper expirySweeper;
     /** Null under {@code --eviction none}. */
     private final Evictor evictor;
-    private GrpcApi grpc;
-    private HttpApi http;
+    /** Set by the API start-up thread; read after it ended (start) or at close. */
+    private volatile GrpcApi grpc;
+    private volatile HttpApi http;
     private volatile boolean membershipSettled;
     private final Readiness readiness;
     /** Until the node is first ready: logs that moment (see {@link #logWhenReady}). */
@@ -98,12 +102,59 @@ public final class GridNode implements AutoCloseable {
 
     public GridNode start() throws IOException {
         long startedNs = System.nanoTime();
-        LOG.info("{}: starting with {}", config.nodeId(), config);
+        // How long the JVM took to get here (class loading, picocli, config): the first phase of start-up.
+        long jvmMs = ProcessHandle.current().info().startInstant()
+            .map(t -> System.currentTimeMillis() - t.toEpochMilli()).orElse(-1L);
+        LOG.info("{}: starting with {} ({} ms after the process started)", config.nodeId(), config, jvmMs);
         if (config.adminToken().isEmpty()) {
             LOG.warn("{}: no admin token (--admin-token or SHARDGRID_ADMIN_TOKEN): HTTP /join is open to anyone "
                 + "who can reach this port, and the admin API and /debug/profile refuse every call", config.nodeId());
         }
         raft.start();
+        long raftMs = msSince(startedNs);
+        // The APIs start (mostly class loading: gRPC, Netty, the HTTP server) on their own thread
+        // while this one bootstraps, which mostly waits on raft group creation and elections.
+        FutureTask<Long> apis = new FutureTask<>(() -> {
+            startApis();
+            return msSince(startedNs);
+        });
+        Thread apiStarter = new Thread(apis, config.nodeId() + "-api-start");
+        apiStarter.setDaemon(true);
+        apiStarter.start();
+        try {
+            if (config.bootstrap()) {
+                membership.bootstrap(config.partitions(), config.replication());
+            } else if (!config.join().isEmpty() && !raft.hasGroups()) {
+                // A node joins only once its ports are bound: the map must never name addresses
+                // that a node failing to start does not serve.
+                awaitApis(apis);
+                new JoinClient(config, tls).join(config.join());
+            }
+        } catch (IOException | RuntimeException e) {
+            try {
+                awaitApis(apis); // so that close() finds and stops them
+            } catch (IOException | RuntimeException apiFailure) {
+                e.addSuppressed(apiFailure);
+            }
+            throw e;
+        }
+        long membershipMs = msSince(startedNs);
+        long apisMs = awaitApis(apis);
+        membershipSettled = true;
+        LOG.info("{}: start-up so far: raft server {} ms, then APIs {} ms, and bootstrap or join {} ms (in parallel)",
+            config.nodeId(), raftMs, apisMs - raftMs, membershipMs - raftMs);
+        placement.start();
+        housekeeping.scheduleWithFixedDelay(this::housekeep, HOUSEKEEPING_INTERVAL_MS, HOUSEKEEPING_INTERVAL_MS,
+            TimeUnit.MILLISECONDS);
+        // Rotated certificate files are picked up here (NodeCredentials); a file read every few seconds.
+        tls.credentials().ifPresent(credentials -> housekeeping.scheduleWithFixedDelay(credentials::reloadIfChanged,
+            TLS_RELOAD_SECONDS, TLS_RELOAD_SECONDS, TimeUnit.SECONDS));
+        readyWatch = housekeeping.scheduleWithFixedDelay(() -> logWhenReady(startedNs), READY_POLL_MS, READY_POLL_MS,
+            TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    private void startApis() throws IOException {
         // The transport sees the Ratis node and membership only through core.ports (LayeringTest).
         GridMetrics metrics = new GridMetrics(raft, raft, budget);
         GridService service = new GridService(raft, raft::partitioner, config.limits(), clock,
@@ -117,21 +168,28 @@ public final class GridNode implements AutoCloseable {
         http = new HttpApi(config, service, raft, membership, metrics, adminToken, clientToken, readiness, tls);
         http.start();
         LOG.info("{}: gRPC API on {}", config.nodeId(), config.grpcAddress());
-        if (config.bootstrap()) {
-            membership.bootstrap(config.partitions(), config.replication());
-        } else if (!config.join().isEmpty() && !raft.hasGroups()) {
-            new JoinClient(config, tls).join(config.join());
+    }
+
+    /** Waits for {@link #startApis} and rethrows what it threw (a port taken, say) as it was. */
+    private static long awaitApis(FutureTask<Long> apis) throws IOException {
+        try {
+            return apis.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while the APIs started");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IOException("the APIs failed to start", e.getCause());
         }
-        membershipSettled = true;
-        placement.start();
-        housekeeping.scheduleWithFixedDelay(this::housekeep, HOUSEKEEPING_INTERVAL_MS, HOUSEKEEPING_INTERVAL_MS,
-            TimeUnit.MILLISECONDS);
-        // Rotated certificate files are picked up here (NodeCredentials); a file read every few seconds.
-        tls.credentials().ifPresent(credentials -> housekeeping.scheduleWithFixedDelay(credentials::reloadIfChanged,
-            TLS_RELOAD_SECONDS, TLS_RELOAD_SECONDS, TimeUnit.SECONDS));
-        readyWatch = housekeeping.scheduleWithFixedDelay(() -> logWhenReady(startedNs), READY_POLL_MS, READY_POLL_MS,
-            TimeUnit.MILLISECONDS);
-        return this;
+    }
+
+    private static long msSince(long startNs) {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
     }
 
     /**

@@ -85,11 +85,11 @@ public final class LocalClusterCommand implements Callable<Integer> {
         Instant started = Instant.now();
         List<Process> processes = new ArrayList<>();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stopAll(processes), "local-cluster-stop"));
+        // Every node at once: the joiners start their JVMs while node1 bootstraps, and retry their
+        // join until it can take them. Over an existing directory node1 could never be ready alone
+        // (its partitions need a second replica to elect), so waiting for it first would hang.
         for (int i = 1; i <= nodes; i++) {
             processes.add(startNode(i, adminToken));
-            if (i == 1) {
-                awaitReady(1, processes);
-            }
         }
         for (int i = 1; i <= nodes; i++) {
             awaitReady(i, processes);

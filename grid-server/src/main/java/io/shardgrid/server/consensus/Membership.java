@@ -13,6 +13,8 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -89,25 +91,30 @@ public final class Membership implements ClusterMembership {
             map = update(m -> m.withNode(joiner));
         }
         metaSetup.addToMeta(joiner, map);
-        for (int p = 0; p < map.partitionCount(); p++) {
-            PartitionAssignment a = readMap().partition(p);
+        PartitionMap before = readMap();
+        List<Integer> shortOfReplicas = new ArrayList<>();
+        for (PartitionAssignment a : before.partitions()) {
             // A partition being split off has no group yet; it gets the joiner once it is done.
-            if (a.splitting() || a.replicas().contains(joiner.nodeId())
-                || a.replicas().size() >= map.replicationFactor()) {
-                continue;
+            if (!a.splitting() && !a.replicas().contains(joiner.nodeId())
+                && a.replicas().size() < before.replicationFactor()) {
+                shortOfReplicas.add(a.partitionId());
             }
-            List<RaftPeer> peers = peers(readMap(), a.replicas());
-            members.addIfRoom(GroupIds.partition(p), peers, joiner, map.replicationFactor());
-            int partition = p;
-            update(m -> {
-                PartitionAssignment now = m.partition(partition);
-                if (now.replicas().contains(joiner.nodeId())) {
-                    return null;
+        }
+        // The groups take the joiner in parallel; then the map records every group that did.
+        Set<Integer> added = ConcurrentHashMap.newKeySet();
+        try {
+            GroupSteps.runAll(selfId() + "-join", shortOfReplicas, p -> {
+                PartitionMap now = readMap(); // the latest replicas: a placement move may have run meanwhile
+                PartitionAssignment a = now.partition(p);
+                if (!a.splitting() && !a.replicas().contains(joiner.nodeId())
+                    && a.replicas().size() < now.replicationFactor()) {
+                    members.addIfRoom(GroupIds.partition(p), peers(now, a.replicas()), joiner, now.replicationFactor());
+                    added.add(p);
                 }
-                List<String> replicas = new ArrayList<>(now.replicas());
-                replicas.add(joiner.nodeId());
-                return m.withPartition(now.withReplicas(replicas, List.of()));
             });
+        } finally {
+            // Even when some group failed: the map must name every group the joiner is now in.
+            recordReplica(joiner.nodeId(), added);
         }
         spreadLeaders();
         PartitionMap result = readMap();
@@ -122,23 +129,46 @@ public final class Membership implements ClusterMembership {
      */
     public void spreadLeaders() throws IOException {
         PartitionMap map = readMap();
+        List<Integer> moving = new ArrayList<>();
         for (PartitionAssignment a : map.partitions()) {
-            if (a.replicas().size() < 2 || a.splitting()) {
-                continue;
-            }
-            List<String> sorted = new ArrayList<>(a.replicas());
-            sorted.sort(null);
-            String preferred = sorted.get(a.partitionId() % sorted.size());
-            if (preferred.equals(node.leaderOf(a.partitionId()).orElse(""))) {
-                continue;
-            }
-            try (RaftClient client = clients.client(GroupIds.partition(a.partitionId()), peers(map, a.replicas()))) {
-                client.admin().transferLeadership(RaftPeerId.valueOf(preferred), 5_000);
-            } catch (IOException e) {
-                LOG.warn("{}: could not move leadership of p{} to {}: {}", selfId(), a.partitionId(), preferred,
-                    e.toString());
+            if (a.replicas().size() >= 2 && !a.splitting()
+                && !preferredLeader(a).equals(node.leaderOf(a.partitionId()).orElse(""))) {
+                moving.add(a.partitionId());
             }
         }
+        GroupSteps.runAll(selfId() + "-spread", moving, p -> {
+            PartitionAssignment a = map.partition(p);
+            try (RaftClient client = clients.client(GroupIds.partition(p), peers(map, a.replicas()))) {
+                client.admin().transferLeadership(RaftPeerId.valueOf(preferredLeader(a)), 5_000);
+            } catch (IOException e) {
+                LOG.warn("{}: could not move leadership of p{} to {}: {}", selfId(), p, preferredLeader(a),
+                    e.toString());
+            }
+        });
+    }
+
+    /**
+     * Records {@code nodeId} as a replica of each of {@code partitionIds}: one map change per
+     * partition, since each change moves the epoch by exactly one (the meta group's compare-and-set).
+     */
+    private void recordReplica(String nodeId, Set<Integer> partitionIds) throws IOException {
+        for (int p : new TreeSet<>(partitionIds)) {
+            update(m -> {
+                PartitionAssignment now = m.partition(p);
+                if (now.replicas().contains(nodeId)) {
+                    return null;
+                }
+                List<String> replicas = new ArrayList<>(now.replicas());
+                replicas.add(nodeId);
+                return m.withPartition(now.withReplicas(replicas, List.of()));
+            });
+        }
+    }
+
+    private static String preferredLeader(PartitionAssignment a) {
+        List<String> sorted = new ArrayList<>(a.replicas());
+        sorted.sort(null);
+        return sorted.get(a.partitionId() % sorted.size());
     }
 
     /** Moves leadership of {@code partitionId} to {@code nodeId}, which must hold a replica. */

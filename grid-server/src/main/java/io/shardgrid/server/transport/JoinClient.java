@@ -28,8 +28,11 @@ import org.slf4j.LoggerFactory;
 public final class JoinClient {
     private static final Logger LOG = LoggerFactory.getLogger(JoinClient.class);
     private static final Duration DEADLINE = Duration.ofMinutes(3);
-    /** The target may still be starting (seconds) or electing: try again soon, then every few seconds. */
-    private static final RetryPolicy RETRY = RetryPolicy.exponential(Duration.ofMillis(250), Duration.ofSeconds(4));
+    /**
+     * The target may still be starting (seconds) or electing: try again soon, then every second or
+     * so (a node started together with its seed, as local-cluster does, joins as soon as it can).
+     */
+    private static final RetryPolicy RETRY = RetryPolicy.exponential(Duration.ofMillis(250), Duration.ofSeconds(1));
 
     private final ServerConfig config;
     private final TlsContexts tls;
