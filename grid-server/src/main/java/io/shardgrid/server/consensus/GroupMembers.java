@@ -14,6 +14,7 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.SetConfigurationRequest;
 import org.apache.ratis.protocol.exceptions.AlreadyExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,7 +49,12 @@ final class GroupMembers {
             } catch (AlreadyExistsException e) {
                 LOG.debug("{}: {} already hosts {}", selfId, joiner.nodeId(), groupId);
             }
-            RaftClientReply reply = client.admin().setConfiguration(next);
+            // ADD, not the whole list: the leader adds the joiner to its own current configuration, so a
+            // map that lags behind raft (a move it has not recorded yet) can never drop a member.
+            RaftClientReply reply = client.admin().setConfiguration(SetConfigurationRequest.Arguments.newBuilder()
+                .setServersInNewConf(List.of(newPeer))
+                .setMode(SetConfigurationRequest.Mode.ADD)
+                .build());
             if (!reply.isSuccess()) {
                 throw new IOException("could not add " + joiner.nodeId() + " to " + groupId + ": " + reply.getException());
             }
