@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 
 /** The server side of {@code bin/grid}: {@code server} and {@code local-cluster}. */
 @Command(name = "grid", mixinStandardHelpOptions = true,
-    subcommands = {ServerCommand.class, LocalClusterCommand.class},
+    subcommands = {ServerCommand.class, LocalClusterCommand.class, ClassArchiveTraining.class},
     description = "Shardgrid: a replicated, sharded, in-memory data grid.")
 public final class GridMain implements Runnable {
     @Override
