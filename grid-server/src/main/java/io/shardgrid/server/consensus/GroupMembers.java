@@ -6,7 +6,6 @@ import static io.shardgrid.server.consensus.RaftClients.peers;
 import io.shardgrid.common.routing.NodeDescriptor;
 import io.shardgrid.common.routing.PartitionMap;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -41,14 +40,16 @@ final class GroupMembers {
         if (current.stream().anyMatch(p -> p.getId().equals(newPeer.getId())) || current.size() >= maxVoters) {
             return;
         }
-        List<RaftPeer> next = new ArrayList<>(current);
-        next.add(newPeer);
+        try (RaftClient joinerClient = clients.client(groupId, List.of(newPeer))) {
+            // The joiner's division starts with the group's current configuration, which does not
+            // name it: Ratis then waits for the leader ("initializing") instead of running an
+            // election timer, so a short first election (RatisTuning) cannot make it campaign
+            // before the leader has reached it, find itself outside the configuration and close.
+            joinerClient.getGroupManagementApi(newPeer.getId()).add(RaftGroup.valueOf(groupId, current));
+        } catch (AlreadyExistsException e) {
+            LOG.debug("{}: {} already hosts {}", selfId, joiner.nodeId(), groupId);
+        }
         try (RaftClient client = clients.client(groupId, current)) {
-            try {
-                client.getGroupManagementApi(newPeer.getId()).add(RaftGroup.valueOf(groupId, next));
-            } catch (AlreadyExistsException e) {
-                LOG.debug("{}: {} already hosts {}", selfId, joiner.nodeId(), groupId);
-            }
             // ADD, not the whole list: the leader adds the joiner to its own current configuration, so a
             // map that lags behind raft (a move it has not recorded yet) can never drop a member.
             RaftClientReply reply = client.admin().setConfiguration(SetConfigurationRequest.Arguments.newBuilder()

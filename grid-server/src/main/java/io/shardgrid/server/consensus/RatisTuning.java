@@ -81,6 +81,12 @@ public final class RatisTuning {
         // Timing: heartbeats every ~sleep, elections spread over a wide window.
         RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(1000, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(2000, TimeUnit.MILLISECONDS));
+        // A division's first election after it starts (bootstrap, restart, a split's child) comes sooner:
+        // it decides how soon a (re)started cluster is ready. Pre-vote keeps a restarted follower that
+        // times out before its live leader's first heartbeat from disturbing it; a joiner's division
+        // starts outside its configuration and has no timer until the leader reaches it (GroupMembers).
+        RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(p, TimeDuration.valueOf(300, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(p, TimeDuration.valueOf(700, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(10, TimeUnit.SECONDS));
         RaftServerConfigKeys.Rpc.setSleepTime(p, TimeDuration.valueOf(50, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.LeaderElection.setLeaderStepDownWaitTime(p, TimeDuration.valueOf(2, TimeUnit.SECONDS));
