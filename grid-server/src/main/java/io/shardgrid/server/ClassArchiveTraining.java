@@ -3,6 +3,7 @@ package io.shardgrid.server;
 import io.shardgrid.server.config.Eviction;
 import io.shardgrid.server.config.ServerConfig;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -15,13 +16,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code grid train-class-archive}: a short run of two in-process nodes on free loopback ports (one
- * bootstraps, one joins, a few writes and reads over HTTP), then a clean exit. {@code bin/grid} runs it
+ * {@code grid train-class-archive}: a short run of two in-process nodes on free loopback ports (they
+ * found a cluster together, as a local cluster does, a few writes and reads over HTTP), then a clean exit. {@code bin/grid} runs it
  * once per build under {@code -XX:ArchiveClassesAtExit} so that every later node start maps the classes
  * a node loads from that archive instead of reading and verifying them again: about half of a node's
  * start-up CPU on a small machine (docs/ARCHITECTURE.md, "Start-up").
@@ -38,14 +41,24 @@ public final class ClassArchiveTraining implements Callable<Integer> {
     public Integer call() throws Exception {
         Path dir = Files.createTempDirectory("shardgrid-class-archive");
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-        try (GridNode first = new GridNode(config(dir, "node1", true, "")).start()) {
-            awaitReady(http, first.config().httpAddress());
-            try (GridNode second = new GridNode(config(dir, "node2", false, first.config().httpAddress())).start()) {
-                awaitReady(http, second.config().httpAddress());
-                for (int i = 0; i < 20; i++) {
-                    call(http, second.config().httpAddress(), "/set?key=k" + i + "&value=v" + i);
-                    call(http, first.config().httpAddress(), "/get?key=k" + i);
+        ServerConfig firstConfig = config(dir, "node1", true, "");
+        try (GridNode first = new GridNode(firstConfig);
+             GridNode second = new GridNode(config(dir, "node2", false, firstConfig.httpAddress()))) {
+            // node1's start waits for node2 to join before it founds the cluster.
+            CompletableFuture<GridNode> firstStarted = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return first.start();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
                 }
+            });
+            second.start();
+            firstStarted.get(readyTimeoutSeconds, TimeUnit.SECONDS);
+            awaitReady(http, first.config().httpAddress());
+            awaitReady(http, second.config().httpAddress());
+            for (int i = 0; i < 20; i++) {
+                call(http, second.config().httpAddress(), "/set?key=k" + i + "&value=v" + i);
+                call(http, first.config().httpAddress(), "/get?key=k" + i);
             }
         } finally {
             deleteTree(dir);
@@ -61,6 +74,7 @@ public final class ClassArchiveTraining implements Callable<Integer> {
         return ServerConfig.defaults()
             .withNode(id, http, grpc, raft, dir.resolve(id))
             .withMembership(bootstrap, join)
+            .withBootstrapExpect(bootstrap ? 2 : 1)
             .withCluster(LocalClusterCommand.partitionsForCores(Runtime.getRuntime().availableProcessors()), ServerConfig.DEFAULT_REPLICATION,
                 ServerConfig.DEFAULT_SNAPSHOT_EVERY_ENTRIES, ServerConfig.DEFAULT_LOG_SEGMENT_BYTES, TOKEN)
             .withMemory(64L << 20, Eviction.NONE);

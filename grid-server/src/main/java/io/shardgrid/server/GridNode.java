@@ -123,7 +123,7 @@ public final class GridNode implements AutoCloseable {
         apiStarter.start();
         try {
             if (config.bootstrap()) {
-                membership.bootstrap(config.partitions(), config.replication());
+                membership.bootstrap(config.partitions(), config.replication(), config.bootstrapExpect());
             } else if (!config.join().isEmpty() && !raft.hasGroups()) {
                 // A node joins only once its ports are bound: the map must never name addresses
                 // that a node failing to start does not serve.

@@ -1,6 +1,7 @@
 package io.shardgrid.server;
 
 import io.shardgrid.server.config.Eviction;
+import io.shardgrid.server.config.ServerConfig;
 import io.shardgrid.server.tls.ThrowawayCa;
 import io.shardgrid.server.transport.TlsContexts;
 import java.io.File;
@@ -196,7 +197,9 @@ public final class LocalClusterCommand implements Callable<Integer> {
                 "--tls-ca", tlsDir().resolve("ca.pem").toString()));
         }
         if (i == 1) {
-            cmd.add("--bootstrap");
+            // Founded by the first nodes at once: no membership changes before the cluster is ready.
+            cmd.addAll(List.of("--bootstrap", "--bootstrap-expect",
+                Integer.toString(Math.min(nodes, ServerConfig.META_VOTERS))));
         } else {
             cmd.addAll(List.of("--join", "127.0.0.1:8081"));
         }
@@ -231,7 +234,7 @@ public final class LocalClusterCommand implements Callable<Integer> {
             } catch (IOException e) {
                 last = e.toString();
             }
-            Thread.sleep(250);
+            Thread.sleep(100);
         }
         throw new IllegalStateException("node" + i + " not ready after " + readyTimeoutSeconds + " s: " + last);
     }

@@ -41,6 +41,11 @@ public final class ServerCommand implements Callable<Integer> {
         description = "Create a new cluster with every partition on this node.")
     boolean bootstrap;
 
+    @Option(names = "--bootstrap-expect", description = "With --bootstrap: wait until this many nodes (this one "
+        + "and the first to --join it) are up, then create every group on all of them at once, with no membership "
+        + "changes (default: ${DEFAULT-VALUE}, bootstrap alone; at most the replication factor and 3).")
+    int bootstrapExpect = 1;
+
     @Option(names = {"--join", "-join"}, description = "HTTP or gRPC host:port of any node of the cluster to join.")
     String join = "";
 
@@ -125,7 +130,7 @@ public final class ServerCommand implements Callable<Integer> {
 
     ServerConfig toConfig() {
         ServerConfig d = ServerConfig.defaults();
-        return new ServerConfig(nodeId, httpAddr, grpcAddr != null ? grpcAddr : ServerConfig.grpcBesideHttp(httpAddr), raftAddr, dataDir, bootstrap, join, partitions, replication,
+        return new ServerConfig(nodeId, httpAddr, grpcAddr != null ? grpcAddr : ServerConfig.grpcBesideHttp(httpAddr), raftAddr, dataDir, bootstrap, join, bootstrapExpect, partitions, replication,
             parseBytes(memory), Eviction.parse(eviction), durability, new Limits(maxKeyBytes, maxValueBytes), d.maxBatchOps(),
             d.maxBatchBytes(), d.maxQueuedWrites(), d.requestTimeout(), adminToken, d.snapshotEveryEntries(),
             d.logSegmentBytes(), new PlacementSettings(zone, duration(downAfter, "--down-after"),

@@ -75,6 +75,11 @@ class ServerCommandTest {
         assertThatThrownBy(() -> parse("--memory", "lots")).hasMessageContaining("memory 'lots'");
         assertThatThrownBy(() -> parse("--http-addr", "nohostport")).hasMessageContaining("'nohostport' must be host:port");
         assertThatThrownBy(() -> parse("--bootstrap", "--join", "x:1")).hasMessageContaining("exclusive");
+        assertThat(parse("--bootstrap", "--bootstrap-expect", "3").bootstrapExpect()).isEqualTo(3);
+        assertThatThrownBy(() -> parse("--bootstrap", "--bootstrap-expect", "4")).hasMessageContaining(
+            "bootstrap expect 4 must be in [1, 3]");
+        assertThatThrownBy(() -> parse("--bootstrap-expect", "3", "--replication", "2")).hasMessageContaining(
+            "bootstrap expect 3 must be in [1, 2]");
         assertThatThrownBy(() -> parse("--node-id", "bad id")).hasMessageContaining("node id 'bad id'");
         assertThatThrownBy(() -> parse("--eviction", "random")).hasMessage(
             "eviction 'random' must be one of none, lru, lfu, volatile-ttl");

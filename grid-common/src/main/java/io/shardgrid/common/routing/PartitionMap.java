@@ -93,11 +93,25 @@ public final class PartitionMap {
 
     /** A map with every partition on {@code node}, which leads them all: a freshly bootstrapped cluster. */
     public static PartitionMap bootstrap(NodeDescriptor node, int partitionCount, int replicationFactor) {
+        return founding(List.of(node), partitionCount, replicationFactor);
+    }
+
+    /**
+     * The first map of a cluster founded by {@code founders} at once (at most RF of them): every founder
+     * replicates every partition, and partition {@code p} is led by the {@code p mod n}-th founder by id.
+     */
+    public static PartitionMap founding(List<NodeDescriptor> founders, int partitionCount, int replicationFactor) {
+        if (founders.isEmpty() || founders.size() > replicationFactor) {
+            throw new IllegalArgumentException(founders.size() + " founding nodes for replication " + replicationFactor);
+        }
+        List<String> ids = founders.stream().map(NodeDescriptor::nodeId).sorted().toList();
+        Map<String, NodeDescriptor> nodes = new LinkedHashMap<>();
+        founders.forEach(n -> nodes.put(n.nodeId(), n));
         List<PartitionAssignment> partitions = new ArrayList<>(partitionCount);
         for (int p = 0; p < partitionCount; p++) {
-            partitions.add(new PartitionAssignment(p, List.of(node.nodeId()), List.of(), node.nodeId(), 1));
+            partitions.add(new PartitionAssignment(p, ids, List.of(), ids.get(p % ids.size()), 1));
         }
-        return new PartitionMap(1, replicationFactor, Map.of(node.nodeId(), node), partitions);
+        return new PartitionMap(1, replicationFactor, nodes, partitions);
     }
 
     public long epoch() {

@@ -22,6 +22,20 @@ class PartitionMapTest {
     }
 
     @Test
+    void aFoundingMapPutsEveryFounderOnEveryPartitionAndSpreadsTheLeaderHints() {
+        NodeDescriptor n3 = new NodeDescriptor("n3", "127.0.0.1:9093", "127.0.0.1:8083", "127.0.0.1:11003");
+        PartitionMap map = PartitionMap.founding(List.of(n3, n1, n2), 8, 3);
+        assertThat(map.epoch()).isEqualTo(1);
+        assertThat(map.nodes().keySet()).containsExactlyInAnyOrder("n1", "n2", "n3");
+        assertThat(map.partitions()).allSatisfy(p -> assertThat(p.replicas()).containsExactly("n1", "n2", "n3"));
+        assertThat(map.partitions()).extracting(PartitionAssignment::leaderHint)
+            .containsExactly("n1", "n2", "n3", "n1", "n2", "n3", "n1", "n2");
+        assertThatThrownBy(() -> PartitionMap.founding(List.of(n1, n2, n3), 4, 2))
+            .hasMessageContaining("3 founding nodes for replication 2");
+        assertThatThrownBy(() -> PartitionMap.founding(List.of(), 4, 3)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void everyPlacementChangeBumpsTheEpochAndLeavesTheOldMapAlone() {
         PartitionMap v1 = PartitionMap.bootstrap(n1, 4, 3);
         PartitionMap v2 = v1.withNode(n2);

@@ -17,6 +17,7 @@ import java.util.Objects;
  * @param dataDir           raft logs, snapshots and node metadata
  * @param bootstrap         create a new cluster with every partition on this node
  * @param join              address (HTTP or gRPC) of any node of the cluster to join; empty = none
+ * @param bootstrapExpect   nodes a bootstrap founds the cluster with: this one and the first to join it (1 = alone)
  * @param partitions        partition count P (a power of two) when bootstrapping
  * @param replication       replication factor RF
  * @param memoryBytes       off-heap byte budget shared by this node's partitions
@@ -42,6 +43,7 @@ public record ServerConfig(
         Path dataDir,
         boolean bootstrap,
         String join,
+        int bootstrapExpect,
         int partitions,
         int replication,
         long memoryBytes,
@@ -66,6 +68,8 @@ public record ServerConfig(
     public static final String DEFAULT_DATA_DIR = "data/node1";
     public static final int DEFAULT_PARTITIONS = 64;
     public static final int DEFAULT_REPLICATION = 3;
+    /** Voters of the meta group (the rest of the nodes follow it as listeners); a cluster founds with at most this many. */
+    public static final int META_VOTERS = 3;
     public static final long DEFAULT_MEMORY_BYTES = 1L << 30;
     public static final int DEFAULT_MAX_BATCH_OPS = 1024;
     public static final int DEFAULT_MAX_BATCH_BYTES = 1 << 20;
@@ -86,6 +90,11 @@ public record ServerConfig(
         join = join == null ? "" : join.trim();
         if (bootstrap && !join.isEmpty()) {
             throw new IllegalArgumentException("--bootstrap and --join " + join + " are exclusive");
+        }
+        if (bootstrapExpect < 1 || bootstrapExpect > Math.min(replication, META_VOTERS)) {
+            throw new IllegalArgumentException("bootstrap expect " + bootstrapExpect + " must be in [1, "
+                + Math.min(replication, META_VOTERS) + "]: founding nodes hold every partition and vote in the "
+                + "meta group (at most " + META_VOTERS + " voters); more nodes join after");
         }
         if (partitions < 1 || partitions > 65_536 || Integer.bitCount(partitions) != 1) {
             throw new IllegalArgumentException("partitions " + partitions + " must be a power of two in [1, 65536]");
@@ -123,7 +132,7 @@ public record ServerConfig(
 
     public static ServerConfig defaults() {
         return new ServerConfig(DEFAULT_NODE_ID, DEFAULT_HTTP_ADDRESS, DEFAULT_GRPC_ADDRESS, DEFAULT_RAFT_ADDRESS,
-            Path.of(DEFAULT_DATA_DIR), false, "", DEFAULT_PARTITIONS, DEFAULT_REPLICATION, DEFAULT_MEMORY_BYTES,
+            Path.of(DEFAULT_DATA_DIR), false, "", 1, DEFAULT_PARTITIONS, DEFAULT_REPLICATION, DEFAULT_MEMORY_BYTES,
             Eviction.NONE, Durability.SYNC, Limits.DEFAULT, DEFAULT_MAX_BATCH_OPS, DEFAULT_MAX_BATCH_BYTES,
             DEFAULT_MAX_QUEUED_WRITES, DEFAULT_REQUEST_TIMEOUT, "", DEFAULT_SNAPSHOT_EVERY_ENTRIES,
             DEFAULT_LOG_SEGMENT_BYTES, PlacementSettings.DEFAULTS, TlsSettings.OFF, "");
@@ -131,50 +140,56 @@ public record ServerConfig(
 
     public ServerConfig withNode(String nodeId, String httpAddress, String grpcAddress, String raftAddress,
                                  Path dataDir) {
-        return new ServerConfig(nodeId, httpAddress, grpcAddress, raftAddress, dataDir, bootstrap, join, partitions,
+        return new ServerConfig(nodeId, httpAddress, grpcAddress, raftAddress, dataDir, bootstrap, join, bootstrapExpect, partitions,
             replication, memoryBytes, eviction, durability, limits, maxBatchOps, maxBatchBytes, maxQueuedWrites, requestTimeout,
             adminToken, snapshotEveryEntries, logSegmentBytes, placement, tls, clientToken);
     }
 
     public ServerConfig withMembership(boolean bootstrap, String join) {
-        return new ServerConfig(nodeId, httpAddress, grpcAddress, raftAddress, dataDir, bootstrap, join, partitions,
+        return new ServerConfig(nodeId, httpAddress, grpcAddress, raftAddress, dataDir, bootstrap, join, bootstrapExpect, partitions,
+            replication, memoryBytes, eviction, durability, limits, maxBatchOps, maxBatchBytes, maxQueuedWrites, requestTimeout,
+            adminToken, snapshotEveryEntries, logSegmentBytes, placement, tls, clientToken);
+    }
+
+    public ServerConfig withBootstrapExpect(int nodes) {
+        return new ServerConfig(nodeId, httpAddress, grpcAddress, raftAddress, dataDir, bootstrap, join, nodes, partitions,
             replication, memoryBytes, eviction, durability, limits, maxBatchOps, maxBatchBytes, maxQueuedWrites, requestTimeout,
             adminToken, snapshotEveryEntries, logSegmentBytes, placement, tls, clientToken);
     }
 
     public ServerConfig withCluster(int partitions, int replication, long snapshotEveryEntries, long logSegmentBytes,
                                     String adminToken) {
-        return new ServerConfig(nodeId, httpAddress, grpcAddress, raftAddress, dataDir, bootstrap, join, partitions,
+        return new ServerConfig(nodeId, httpAddress, grpcAddress, raftAddress, dataDir, bootstrap, join, bootstrapExpect, partitions,
             replication, memoryBytes, eviction, durability, limits, maxBatchOps, maxBatchBytes, maxQueuedWrites, requestTimeout,
             adminToken, snapshotEveryEntries, logSegmentBytes, placement, tls, clientToken);
     }
 
     public ServerConfig withDurability(Durability newDurability) {
-        return new ServerConfig(nodeId, httpAddress, grpcAddress, raftAddress, dataDir, bootstrap, join, partitions,
+        return new ServerConfig(nodeId, httpAddress, grpcAddress, raftAddress, dataDir, bootstrap, join, bootstrapExpect, partitions,
             replication, memoryBytes, eviction, newDurability, limits, maxBatchOps, maxBatchBytes, maxQueuedWrites,
             requestTimeout, adminToken, snapshotEveryEntries, logSegmentBytes, placement, tls, clientToken);
     }
 
     public ServerConfig withPlacement(PlacementSettings newPlacement) {
-        return new ServerConfig(nodeId, httpAddress, grpcAddress, raftAddress, dataDir, bootstrap, join, partitions,
+        return new ServerConfig(nodeId, httpAddress, grpcAddress, raftAddress, dataDir, bootstrap, join, bootstrapExpect, partitions,
             replication, memoryBytes, eviction, durability, limits, maxBatchOps, maxBatchBytes, maxQueuedWrites,
             requestTimeout, adminToken, snapshotEveryEntries, logSegmentBytes, newPlacement, tls, clientToken);
     }
 
     public ServerConfig withMemory(long newMemoryBytes, Eviction newEviction) {
-        return new ServerConfig(nodeId, httpAddress, grpcAddress, raftAddress, dataDir, bootstrap, join, partitions,
+        return new ServerConfig(nodeId, httpAddress, grpcAddress, raftAddress, dataDir, bootstrap, join, bootstrapExpect, partitions,
             replication, newMemoryBytes, newEviction, durability, limits, maxBatchOps, maxBatchBytes, maxQueuedWrites,
             requestTimeout, adminToken, snapshotEveryEntries, logSegmentBytes, placement, tls, clientToken);
     }
 
     public ServerConfig withTls(TlsSettings newTls) {
-        return new ServerConfig(nodeId, httpAddress, grpcAddress, raftAddress, dataDir, bootstrap, join, partitions,
+        return new ServerConfig(nodeId, httpAddress, grpcAddress, raftAddress, dataDir, bootstrap, join, bootstrapExpect, partitions,
             replication, memoryBytes, eviction, durability, limits, maxBatchOps, maxBatchBytes, maxQueuedWrites,
             requestTimeout, adminToken, snapshotEveryEntries, logSegmentBytes, placement, newTls, clientToken);
     }
 
     public ServerConfig withClientToken(String newClientToken) {
-        return new ServerConfig(nodeId, httpAddress, grpcAddress, raftAddress, dataDir, bootstrap, join, partitions,
+        return new ServerConfig(nodeId, httpAddress, grpcAddress, raftAddress, dataDir, bootstrap, join, bootstrapExpect, partitions,
             replication, memoryBytes, eviction, durability, limits, maxBatchOps, maxBatchBytes, maxQueuedWrites,
             requestTimeout, adminToken, snapshotEveryEntries, logSegmentBytes, placement, tls, newClientToken);
     }

@@ -1,6 +1,5 @@
 package io.shardgrid.server.consensus;
 
-import static io.shardgrid.server.consensus.RaftClients.peer;
 import static io.shardgrid.server.consensus.RaftClients.peers;
 
 import io.shardgrid.common.error.GridErrorCode;
@@ -12,13 +11,13 @@ import io.shardgrid.server.core.ports.ClusterMembership;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.RaftClientReply;
-import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
@@ -43,6 +42,7 @@ public final class Membership implements ClusterMembership {
     private final GroupMembers members;
     private final MetaGroupSetup metaSetup;
     private final ReplicaMoveSaga moves;
+    private final ClusterFounding founding;
 
     public Membership(RatisNode node) {
         this.node = node;
@@ -51,30 +51,23 @@ public final class Membership implements ClusterMembership {
         this.members = new GroupMembers(clients, node.config().nodeId());
         this.metaSetup = new MetaGroupSetup(node, clients, members);
         this.moves = new ReplicaMoveSaga(node, clients, maps, members);
+        this.founding = new ClusterFounding(node, clients, maps);
     }
 
     /**
-     * Creates the meta group and every partition group on this node alone and records the first
-     * map. Does nothing if the node already holds groups (a restart).
+     * Creates the meta group and every partition group and records the first map: on this node
+     * alone ({@code expectedNodes} 1), or on this node and the first {@code expectedNodes - 1} to
+     * join it, all at once ({@link ClusterFounding}). Does nothing if the node already holds groups
+     * (a restart).
      */
-    public void bootstrap(int partitionCount, int replicationFactor) throws IOException {
+    public void bootstrap(int partitionCount, int replicationFactor, int expectedNodes) throws IOException {
         if (node.hasGroups()) {
             LOG.info("{}: data directory already holds {} groups; not bootstrapping again", selfId(), node.groupCount());
             return;
         }
-        NodeDescriptor self = node.config().descriptor();
-        RaftPeer peer = peer(self);
-        List<RaftPeer> peers = List.of(peer);
-        try (RaftClient client = clients.client(GroupIds.META_GROUP, peers)) {
-            client.getGroupManagementApi(peer.getId()).add(RaftGroup.valueOf(GroupIds.META_GROUP, peers));
-            for (int p = 0; p < partitionCount; p++) {
-                client.getGroupManagementApi(peer.getId()).add(RaftGroup.valueOf(GroupIds.partition(p), peers));
-            }
-        }
-        PartitionMap first = PartitionMap.bootstrap(self, partitionCount, replicationFactor);
-        maps.propose(first);
-        LOG.info("{}: bootstrapped a cluster of {} partitions, replication {}", selfId(), partitionCount,
-            replicationFactor);
+        PartitionMap first = founding.found(expectedNodes, partitionCount, replicationFactor);
+        LOG.info("{}: bootstrapped a cluster of {} partitions, replication {}, on {}", selfId(), partitionCount,
+            replicationFactor, first.nodes().keySet());
     }
 
     /**
@@ -82,7 +75,12 @@ public final class Membership implements ClusterMembership {
      * group has fewer than {@value RaftClients#META_VOTERS}, and adds it to every partition with fewer than RF
      * replicas. Safe to repeat: steps already done are skipped.
      */
-    public synchronized PartitionMap join(NodeDescriptor request) throws IOException {
+    public PartitionMap join(NodeDescriptor request) throws IOException {
+        Optional<PartitionMap> founded = founding.joinIfFounding(request);
+        return founded.isPresent() ? founded.get() : joinFounded(request);
+    }
+
+    private synchronized PartitionMap joinFounded(NodeDescriptor request) throws IOException {
         PartitionMap map = readMap();
         NodeDescriptor known = map.nodes().get(request.nodeId());
         // A rejoin (a restart) keeps what operators decided about the node.

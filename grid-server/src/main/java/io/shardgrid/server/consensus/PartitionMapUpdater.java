@@ -1,6 +1,5 @@
 package io.shardgrid.server.consensus;
 
-import static io.shardgrid.server.consensus.RaftClients.peer;
 
 import io.shardgrid.common.error.GridErrorCode;
 import io.shardgrid.common.error.GridException;
@@ -79,8 +78,8 @@ final class PartitionMapUpdater {
     /** Proposes {@code next}; true if the meta group installed it, false if another map won the epoch. */
     boolean propose(PartitionMap next) throws IOException {
         PartitionMap known = node.map();
-        List<RaftPeer> peers = known == null ? List.of(peer(node.config().descriptor()))
-            : clients.metaPeers(known);
+        // The first map (bootstrap) goes to the meta group's voters as this node's division knows them.
+        List<RaftPeer> peers = clients.metaPeers(known == null ? next : known);
         try (RaftClient client = clients.client(GroupIds.META_GROUP, peers)) {
             RaftClientReply reply = client.io().send(MetaStateMachine.propose(next));
             if (!reply.isSuccess()) {

@@ -4,6 +4,7 @@ import io.shardgrid.common.error.GridErrorCode;
 import io.shardgrid.common.error.GridException;
 import io.shardgrid.common.routing.NodeDescriptor;
 import io.shardgrid.common.routing.PartitionMap;
+import io.shardgrid.server.config.ServerConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -22,7 +23,7 @@ import org.apache.ratis.util.TimeDuration;
  */
 final class RaftClients {
     /** Meta group voters; more nodes still read the map through the meta group. */
-    static final int META_VOTERS = 3;
+    static final int META_VOTERS = ServerConfig.META_VOTERS;
 
     private final RatisNode node;
     private final RaftProperties clientProperties = new RaftProperties();

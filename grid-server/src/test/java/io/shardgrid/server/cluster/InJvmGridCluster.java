@@ -21,13 +21,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import org.apache.ratis.util.ExitUtils;
 
@@ -41,8 +43,9 @@ public final class InJvmGridCluster implements AutoCloseable {
     private final Path root;
     private ServerConfig base;
     private final List<ServerConfig> configs = new ArrayList<>();
-    private final Map<Integer, GridNode> running = new TreeMap<>();
-    private final Set<Integer> everStarted = new HashSet<>();
+    private final Map<Integer, GridNode> running = Collections.synchronizedMap(new TreeMap<>());
+    private final Set<Integer> everStarted = ConcurrentHashMap.newKeySet();
+    private int bootstrapExpect = 1;
     private final Map<Integer, Clock> clocks = new HashMap<>();
     private HttpClient http = HttpClient.newHttpClient();
 
@@ -141,6 +144,25 @@ public final class InJvmGridCluster implements AutoCloseable {
     }
 
     /**
+     * Founds the cluster on nodes 1..{@code founders} at once (node 1 with {@code --bootstrap-expect},
+     * the others joining it, all starting together), then joins the rest one by one.
+     */
+    public InJvmGridCluster startFounded(int founders) {
+        bootstrapExpect = founders;
+        List<CompletableFuture<GridNode>> starts = new ArrayList<>();
+        for (int i = 1; i <= founders; i++) {
+            int node = i;
+            starts.add(CompletableFuture.supplyAsync(() -> start(node, node == 1, node == 1 ? "" : configs.get(0).httpAddress())));
+        }
+        starts.forEach(CompletableFuture::join);
+        for (int i = founders + 1; i <= configs.size(); i++) {
+            start(i, false, configs.get(0).httpAddress());
+        }
+        awaitReady();
+        return this;
+    }
+
+    /**
      * Starts node {@code i}. A node's first start that fails to bind one of its ports is retried
      * once on fresh ports and an empty data directory (nothing refers to its addresses yet); any
      * other failure, and a bind failure on restart, throws {@link NodeStartException}.
@@ -161,7 +183,8 @@ public final class InJvmGridCluster implements AutoCloseable {
     }
 
     private GridNode startOnce(int i, boolean bootstrap, String join) {
-        ServerConfig config = configs.get(i - 1).withMembership(bootstrap, join);
+        ServerConfig config = configs.get(i - 1).withMembership(bootstrap, join)
+            .withBootstrapExpect(bootstrap ? bootstrapExpect : 1);
         GridNode node = null;
         try {
             node = new GridNode(config, clocks.getOrDefault(i, Clock.SYSTEM));

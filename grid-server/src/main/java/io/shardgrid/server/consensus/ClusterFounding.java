@@ -1,0 +1,152 @@
+package io.shardgrid.server.consensus;
+
+import io.shardgrid.common.error.GridErrorCode;
+import io.shardgrid.common.error.GridException;
+import io.shardgrid.common.routing.NodeDescriptor;
+import io.shardgrid.common.routing.PartitionMap;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.IntStream;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.exceptions.AlreadyExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Founds a cluster on several nodes at once ({@code --bootstrap-expect N}): the bootstrapping node
+ * waits until N - 1 nodes have asked to join, creates the meta group and every partition group on
+ * all N with all N as voters, and records a first map that names them all. No membership change
+ * runs, so the groups elect as soon as they exist on two nodes; a founder's join call waits here
+ * meanwhile and is answered once the map is recorded. A bootstrap alone is the case N = 1.
+ */
+final class ClusterFounding {
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterFounding.class);
+    /** How long a join call waits for the founding before it is told to retry. */
+    private static final Duration JOIN_WAIT = Duration.ofSeconds(20);
+    private static final long PROGRESS_LOG_MS = 5_000;
+
+    private final RatisNode node;
+    private final RaftClients clients;
+    private final PartitionMapUpdater maps;
+    private final CompletableFuture<PartitionMap> founded = new CompletableFuture<>();
+    /** Founders that joined, in arrival order; guarded by {@code this}. */
+    private final Map<String, NodeDescriptor> joiners = new LinkedHashMap<>();
+    /** How many joiners the founding still takes; 0 when none waits (guarded by {@code this}). */
+    private int seats;
+
+    ClusterFounding(RatisNode node, RaftClients clients, PartitionMapUpdater maps) {
+        this.node = node;
+        this.clients = clients;
+        this.maps = maps;
+    }
+
+    /** Waits for {@code expected - 1} joiners, creates every group on all founders and records the first map. */
+    PartitionMap found(int expected, int partitionCount, int replicationFactor) throws IOException {
+        try {
+            List<NodeDescriptor> founders = new ArrayList<>();
+            founders.add(node.config().descriptor());
+            founders.addAll(awaitJoiners(expected - 1));
+            createGroups(founders, partitionCount);
+            PartitionMap first = PartitionMap.founding(founders, partitionCount, replicationFactor);
+            if (!maps.propose(first)) {
+                throw new IOException("another first map was recorded while founding the cluster");
+            }
+            founded.complete(first);
+            return first;
+        } catch (IOException | RuntimeException e) {
+            founded.completeExceptionally(e);
+            throw e;
+        }
+    }
+
+    /**
+     * A join while this node founds the cluster: the joiner takes a free founding seat (or already has
+     * one) and the call returns the first map once it is recorded. Empty when no founding has a seat
+     * for it: the join then runs the usual way.
+     */
+    Optional<PartitionMap> joinIfFounding(NodeDescriptor joiner) throws IOException {
+        synchronized (this) {
+            boolean seated = joiners.containsKey(joiner.nodeId());
+            if (!seated && (seats == 0 || joiner.nodeId().equals(node.config().nodeId()))) {
+                return Optional.empty();
+            }
+            if (!seated) {
+                joiners.put(joiner.nodeId(), joiner);
+                seats--;
+                notifyAll();
+            }
+        }
+        try {
+            return Optional.of(founded.get(JOIN_WAIT.toMillis(), TimeUnit.MILLISECONDS));
+        } catch (TimeoutException e) {
+            throw new GridException(GridErrorCode.UNAVAILABLE, "the cluster is still being founded (waiting for "
+                + pendingSeats() + " more nodes to join); retry");
+        } catch (ExecutionException e) {
+            throw new IOException("founding the cluster failed: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while the cluster is founded");
+        }
+    }
+
+    private synchronized int pendingSeats() {
+        return seats;
+    }
+
+    private synchronized List<NodeDescriptor> awaitJoiners(int count) throws InterruptedIOException {
+        seats = count;
+        long logAt = System.currentTimeMillis() + PROGRESS_LOG_MS;
+        try {
+            while (seats > 0) {
+                wait(Math.max(1, logAt - System.currentTimeMillis()));
+                if (seats > 0 && System.currentTimeMillis() >= logAt) {
+                    LOG.info("{}: founding a cluster of {} nodes: waiting for {} more to join (joined: {})",
+                        node.config().nodeId(), count + 1, seats, joiners.keySet());
+                    logAt = System.currentTimeMillis() + PROGRESS_LOG_MS;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for founding nodes");
+        }
+        return List.copyOf(joiners.values());
+    }
+
+    /**
+     * Every founder creates every group, all founders at once. Ratis creates a node's groups one at a
+     * time on one thread, so each founder gets its requests one after another over one connection.
+     */
+    private void createGroups(List<NodeDescriptor> founders, int partitionCount) throws IOException {
+        List<RaftPeer> peers = founders.stream().map(RaftClients::peer).toList();
+        List<RaftGroupId> groups = new ArrayList<>();
+        groups.add(GroupIds.META_GROUP);
+        IntStream.range(0, partitionCount).forEach(p -> groups.add(GroupIds.partition(p)));
+        GroupSteps.runAll(node.config().nodeId() + "-found", IntStream.range(0, peers.size()).boxed().toList(), i -> {
+            RaftPeer founder = peers.get(i);
+            try (RaftClient client = clients.client(GroupIds.META_GROUP, List.of(founder))) {
+                for (RaftGroupId group : groups) {
+                    try {
+                        client.getGroupManagementApi(founder.getId()).add(RaftGroup.valueOf(group, peers));
+                    } catch (AlreadyExistsException e) {
+                        LOG.debug("{}: {} already hosts {}", node.config().nodeId(), founder.getId(), group);
+                    }
+                }
+            }
+        });
+        LOG.info("{}: created the meta group and {} partition groups on {}", node.config().nodeId(), partitionCount,
+            founders.stream().map(NodeDescriptor::nodeId).toList());
+    }
+}
