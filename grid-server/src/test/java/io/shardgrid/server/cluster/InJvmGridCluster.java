@@ -30,6 +30,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.stream.Stream;
 import org.apache.ratis.util.ExitUtils;
 
@@ -149,12 +151,20 @@ public final class InJvmGridCluster implements AutoCloseable {
      */
     public InJvmGridCluster startFounded(int founders) {
         bootstrapExpect = founders;
-        List<CompletableFuture<GridNode>> starts = new ArrayList<>();
-        for (int i = 1; i <= founders; i++) {
-            int node = i;
-            starts.add(CompletableFuture.supplyAsync(() -> start(node, node == 1, node == 1 ? "" : configs.get(0).httpAddress())));
+        // A thread per founder: each start blocks until the founding is done (not the common pool,
+        // which may have fewer threads than founders).
+        ExecutorService starters = Executors.newFixedThreadPool(founders);
+        try {
+            List<CompletableFuture<GridNode>> starts = new ArrayList<>();
+            for (int i = 1; i <= founders; i++) {
+                int node = i;
+                starts.add(CompletableFuture.supplyAsync(
+                    () -> start(node, node == 1, node == 1 ? "" : configs.get(0).httpAddress()), starters));
+            }
+            starts.forEach(CompletableFuture::join);
+        } finally {
+            starters.shutdownNow();
         }
-        starts.forEach(CompletableFuture::join);
         for (int i = founders + 1; i <= configs.size(); i++) {
             start(i, false, configs.get(0).httpAddress());
         }
