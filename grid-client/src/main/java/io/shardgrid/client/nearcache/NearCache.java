@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntPredicate;
@@ -18,7 +19,7 @@ import java.util.function.IntPredicate;
  *
  * <p>Two counters make it safe without locks on the read path:
  * <ul>
- *   <li>{@code epochs[p]} advances whenever partition {@code p}'s entries can no longer be trusted
+ *   <li>partition {@code p}'s epoch advances whenever partition {@code p}'s entries can no longer be trusted
  *   (a gap in its invalidation sequence, a lost stream, a new leader or replica set); an entry
  *   remembers the epoch it was cached in and reads as a miss once that moved on.</li>
  *   <li>{@code changes[stripe(key)]} advances on every invalidation of a key in that stripe. A read
@@ -40,24 +41,22 @@ public final class NearCache {
     public record Ticket(int partition, int stripe, long epoch, long changes) {
     }
 
+    /** Partition ids past this are read through, never cached (ids are dense; a split adds the next one). */
+    private static final int MAX_TRACKED_PARTITIONS = 1 << 20;
+
     private final Cache<ByteBuffer, Entry> cache;
-    private final int partitionCount;
-    private final AtomicLongArray epochs;
+    /** Indexed by partition id; grows (copy on write) when a split adds partitions. */
+    private volatile PartitionState[] partitions;
     private final AtomicLongArray changes = new AtomicLongArray(STRIPES);
-    private final SequenceTracker[] sequences;
     private final LongAdder hits = new LongAdder();
     private final LongAdder misses = new LongAdder();
     private final LongAdder invalidations = new LongAdder();
     private final LongAdder partitionDrops = new LongAdder();
     private volatile IntPredicate armed = p -> false;
 
+    /** {@code partitionCount}: the client's map's, to start with; partitions split off later are added. */
     public NearCache(int partitionCount, long maxEntries, Duration maxAge) {
-        this.partitionCount = partitionCount;
-        this.epochs = new AtomicLongArray(partitionCount);
-        this.sequences = new SequenceTracker[partitionCount];
-        for (int p = 0; p < partitionCount; p++) {
-            sequences[p] = new SequenceTracker();
-        }
+        this.partitions = newStates(new PartitionState[0], partitionCount);
         this.cache = Caffeine.newBuilder().maximumSize(maxEntries).expireAfterWrite(maxAge).build();
     }
 
@@ -69,7 +68,8 @@ public final class NearCache {
     /** The cached value (a copy), or {@code null} on a miss. */
     public byte[] get(int partition, byte[] key, long nowMs) {
         Entry e = cache.getIfPresent(ByteBuffer.wrap(key));
-        if (e == null || !tracked(partition) || e.partition != partition || e.epoch != epochs.get(partition)
+        PartitionState state = e == null ? null : state(partition);
+        if (state == null || e.partition != partition || e.epoch != state.epoch.get()
             || (e.expireAtMs != 0 && e.expireAtMs <= nowMs)) {
             misses.increment();
             return null;
@@ -80,11 +80,12 @@ public final class NearCache {
 
     /** Taken before a read goes out; {@code null} when the partition may not be cached now. */
     public Ticket ticket(int partition, byte[] key) {
-        if (!tracked(partition) || !armed.test(partition)) {
+        PartitionState state = state(partition);
+        if (state == null || !armed.test(partition)) {
             return null;
         }
         int stripe = stripe(key);
-        return new Ticket(partition, stripe, epochs.get(partition), changes.get(stripe));
+        return new Ticket(partition, stripe, state.epoch.get(), changes.get(stripe));
     }
 
     /** Caches what a read returned, unless something invalidated it while the read was out. */
@@ -93,16 +94,33 @@ public final class NearCache {
             ? new Entry(value.clone(), expireAtMs, ticket.partition, ticket.epoch) : old);
     }
 
-    /**
-     * Whether this cache keeps counters for {@code partition}: those of the map it started with.
-     * A partition split off later is read through, never cached, until the client restarts.
-     */
-    private boolean tracked(int partition) {
-        return partition >= 0 && partition < partitionCount;
+    /** The counters of {@code partition}, made on first use; null for an id this cache does not track. */
+    private PartitionState state(int partition) {
+        PartitionState[] states = partitions;
+        if (partition >= 0 && partition < states.length) {
+            return states[partition];
+        }
+        return partition >= 0 && partition < MAX_TRACKED_PARTITIONS ? grow(partition) : null;
+    }
+
+    private synchronized PartitionState grow(int partition) {
+        if (partition >= partitions.length) {
+            partitions = newStates(partitions, Math.max(partition + 1, 2 * partitions.length));
+        }
+        return partitions[partition];
+    }
+
+    private static PartitionState[] newStates(PartitionState[] from, int length) {
+        PartitionState[] states = Arrays.copyOf(from, length);
+        for (int p = from.length; p < length; p++) {
+            states[p] = new PartitionState();
+        }
+        return states;
     }
 
     private boolean stillValid(Ticket t) {
-        return epochs.get(t.partition) == t.epoch && changes.get(t.stripe) == t.changes && armed.test(t.partition);
+        return state(t.partition).epoch.get() == t.epoch && changes.get(t.stripe) == t.changes
+            && armed.test(t.partition);
     }
 
     /** Forgets {@code key}: another client or this one changed it. */
@@ -116,8 +134,9 @@ public final class NearCache {
 
     /** Forgets everything cached from {@code partition}. */
     public void dropPartition(int partition) {
-        if (partition >= 0 && partition < partitionCount) {
-            epochs.incrementAndGet(partition);
+        PartitionState state = state(partition);
+        if (state != null) {
+            state.epoch.incrementAndGet();
             partitionDrops.increment();
         }
     }
@@ -125,11 +144,9 @@ public final class NearCache {
     /** Applies one pushed invalidation: a key, or an empty key meaning "a new leader, start over". */
     public void onInvalidation(Invalidation inv) {
         int p = inv.getPartitionId();
-        if (p < 0 || p >= partitionCount) {
-            return;
-        }
+        PartitionState state = state(p);
         byte[] key = inv.getKey().toByteArray();
-        if (!sequences[p].accept(inv.getTerm(), inv.getSeq(), key.length == 0)) {
+        if (state != null && !state.sequence.accept(inv.getTerm(), inv.getSeq(), key.length == 0)) {
             dropPartition(p);
         }
         if (key.length > 0) {
@@ -145,7 +162,8 @@ public final class NearCache {
         if (before == null) {
             return;
         }
-        for (int p = 0; p < Math.min(partitionCount, after.partitionCount()); p++) {
+        // A partition new in `after` (split off) has had nothing cached under it yet.
+        for (int p = 0; p < Math.min(before.partitionCount(), after.partitionCount()); p++) {
             PartitionAssignment a = before.partition(p);
             PartitionAssignment b = after.partition(p);
             if (!a.leaderHint().equals(b.leaderHint()) || !a.replicas().equals(b.replicas())
@@ -162,6 +180,12 @@ public final class NearCache {
 
     private static int stripe(byte[] key) {
         return Arrays.hashCode(key) & (STRIPES - 1);
+    }
+
+    /** Per partition: the epoch its entries were cached in, and its invalidations' sequence. */
+    private static final class PartitionState {
+        final AtomicLong epoch = new AtomicLong();
+        final SequenceTracker sequence = new SequenceTracker();
     }
 
     /** Per partition: the leader term and last sequence number seen, to spot a lost invalidation. */

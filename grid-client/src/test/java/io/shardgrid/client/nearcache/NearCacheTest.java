@@ -78,6 +78,23 @@ class NearCacheTest {
         assertThat(cache.get(2, key, 0)).as("the stream went down while the read was out").isNull();
     }
 
+    @Test
+    void aPartitionSplitOffAfterTheStartIsCachedAndInvalidatedLikeTheOthers() {
+        // The cache started with 4 partitions; splits added 4..6.
+        cache.onInvalidation(invalidation(6, 3, 1, "other".getBytes(StandardCharsets.UTF_8)));
+        cache.put(cache.ticket(6, KEY), KEY, VALUE, 0);
+        assertThat(cache.get(6, KEY, 0)).isEqualTo(VALUE);
+        cache.onInvalidation(invalidation(6, 3, 2, KEY));
+        assertThat(cache.get(6, KEY, 0)).isNull();
+
+        // A key cached under its parent before the client saw the split: the child's invalidation
+        // still reaches it, so the old route cannot serve it stale.
+        cache.put(cache.ticket(1, KEY), KEY, VALUE, 0);
+        cache.onInvalidation(invalidation(5, 3, 1, KEY));
+        assertThat(cache.get(1, KEY, 0)).isNull();
+        assertThat(cache.ticket(-1, KEY)).isNull();
+    }
+
     private static Invalidation invalidation(int partition, long term, long seq, byte[] key) {
         return Invalidation.newBuilder().setPartitionId(partition).setTerm(term).setSeq(seq)
             .setKey(ByteString.copyFrom(key)).build();
