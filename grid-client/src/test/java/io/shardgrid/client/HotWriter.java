@@ -103,8 +103,7 @@ final class HotWriter implements AutoCloseable {
     /** Keys whose acknowledged value is not what a read returns now. */
     List<String> missingAcknowledgedWrites() {
         List<String> written = new ArrayList<>(acknowledged.keySet());
-        List<Optional<byte[]>> values = client.getAll(written.stream()
-            .map(k -> k.getBytes(StandardCharsets.UTF_8)).toList()).join();
+        List<Optional<byte[]>> values = ReadBack.values(client, written);
         List<String> missing = new ArrayList<>();
         for (int i = 0; i < written.size(); i++) {
             String expected = acknowledged.get(written.get(i));

@@ -130,8 +130,7 @@ final class SteadyLoad implements AutoCloseable {
     /** Keys whose acknowledged value is not what a read returns now. */
     List<String> missingAcknowledgedWrites() {
         List<String> keys = new ArrayList<>(acknowledged.keySet());
-        List<byte[]> raw = keys.stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
-        List<Optional<byte[]>> values = client.getAll(raw).join();
+        List<Optional<byte[]>> values = ReadBack.values(client, keys);
         List<String> missing = new ArrayList<>();
         for (int i = 0; i < keys.size(); i++) {
             String expected = acknowledged.get(keys.get(i));
