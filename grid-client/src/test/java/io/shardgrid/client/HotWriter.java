@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
@@ -102,15 +101,6 @@ final class HotWriter implements AutoCloseable {
 
     /** Keys whose acknowledged value is not what a read returns now. */
     List<String> missingAcknowledgedWrites() {
-        List<String> written = new ArrayList<>(acknowledged.keySet());
-        List<Optional<byte[]>> values = ReadBack.values(client, written);
-        List<String> missing = new ArrayList<>();
-        for (int i = 0; i < written.size(); i++) {
-            String expected = acknowledged.get(written.get(i));
-            if (!values.get(i).map(v -> new String(v, StandardCharsets.UTF_8)).equals(Optional.of(expected))) {
-                missing.add(written.get(i));
-            }
-        }
-        return missing;
+        return ReadBack.missing(client, acknowledged);
     }
 }

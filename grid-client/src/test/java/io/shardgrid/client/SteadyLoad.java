@@ -1,13 +1,11 @@
 package io.shardgrid.client;
 
 import io.shardgrid.server.cluster.WorkerThreads;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -129,16 +127,7 @@ final class SteadyLoad implements AutoCloseable {
 
     /** Keys whose acknowledged value is not what a read returns now. */
     List<String> missingAcknowledgedWrites() {
-        List<String> keys = new ArrayList<>(acknowledged.keySet());
-        List<Optional<byte[]>> values = ReadBack.values(client, keys);
-        List<String> missing = new ArrayList<>();
-        for (int i = 0; i < keys.size(); i++) {
-            String expected = acknowledged.get(keys.get(i));
-            if (!values.get(i).map(v -> new String(v, StandardCharsets.UTF_8)).equals(Optional.of(expected))) {
-                missing.add(keys.get(i));
-            }
-        }
-        return missing;
+        return ReadBack.missing(client, acknowledged);
     }
 
     /** One line per phase: operations, p50, p99 and max in milliseconds. */
