@@ -20,6 +20,8 @@ import io.shardgrid.server.placement.plan.SplitPartition;
 import io.shardgrid.server.placement.plan.SplitPlanner;
 import io.shardgrid.server.placement.plan.TransferLeader;
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -51,6 +53,8 @@ public final class PlacementDriver implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PlacementDriver.class);
     /** Leader transfers started per round: enough to converge fast, few enough to avoid an election storm. */
     private static final int TRANSFERS_PER_ROUND = 8;
+    /** How long `grid admin split` waits for a replica move on its partition to finish. */
+    private static final Duration SPLIT_WAITS_FOR_MOVE = Duration.ofSeconds(30);
 
     private final RatisNode node;
     private final Membership membership;
@@ -142,8 +146,19 @@ public final class PlacementDriver implements AutoCloseable {
      * a new partition on the same replicas takes the upper half. Returns the map that records it.
      */
     public SplitResult split(int partitionId) throws IOException {
-        if (running.values().stream().anyMatch(r -> r.operator().partitionId() == partitionId)) {
-            throw new GridException(GridErrorCode.RESOURCE_EXHAUSTED, "partition " + partitionId + " is moving");
+        // A replica move on the partition takes a few seconds: wait for it rather than refuse the operator.
+        long deadline = System.nanoTime() + SPLIT_WAITS_FOR_MOVE.toNanos();
+        while (running.values().stream().anyMatch(r -> r.operator().partitionId() == partitionId)) {
+            if (System.nanoTime() > deadline) {
+                throw new GridException(GridErrorCode.RESOURCE_EXHAUSTED, "partition " + partitionId
+                    + " is still moving after " + SPLIT_WAITS_FOR_MOVE.toSeconds() + " s; try again");
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while partition " + partitionId + " moves");
+            }
         }
         return splits.split(partitionId);
     }
