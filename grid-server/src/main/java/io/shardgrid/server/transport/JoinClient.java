@@ -9,14 +9,14 @@ import io.shardgrid.proto.v1.GridAdminGrpc;
 import io.shardgrid.proto.v1.JoinRequest;
 import io.shardgrid.server.config.ServerConfig;
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.HttpsURLConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,24 +70,35 @@ public final class JoinClient {
         }
     }
 
+    /**
+     * A plain {@link HttpURLConnection}: a joiner retries while its seed starts, and building the
+     * JDK's java.net.http client for each try cost the starting node CPU its seed needed too.
+     */
     private void joinOverHttp(String target) throws IOException {
         String query = "node_id=" + enc(config.nodeId()) + "&addr=" + enc(config.raftAddress())
             + "&grpc_addr=" + enc(config.grpcAddress()) + "&http_addr=" + enc(config.httpAddress());
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(tls.httpScheme() + "://" + target + "/join?" + query))
-            .timeout(DEADLINE).GET();
-        if (!config.adminToken().isEmpty()) {
-            request.header("Authorization", "Bearer " + config.adminToken());
+        HttpURLConnection http = (HttpURLConnection) URI.create(tls.httpScheme() + "://" + target + "/join?" + query)
+            .toURL().openConnection();
+        if (http instanceof HttpsURLConnection https) {
+            https.setSSLSocketFactory(tls.jdk().getSocketFactory());
         }
-        HttpClient http = tls.httpClient().connectTimeout(Duration.ofSeconds(2)).build();
+        http.setConnectTimeout(2000);
+        http.setReadTimeout((int) DEADLINE.toMillis());
+        if (!config.adminToken().isEmpty()) {
+            http.setRequestProperty("Authorization", "Bearer " + config.adminToken());
+        }
         try {
-            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() != 200) {
-                throw new IOException("status " + response.statusCode() + ": " + response.body().trim());
+            int status = http.getResponseCode();
+            String body;
+            try (InputStream in = status == 200 ? http.getInputStream() : http.getErrorStream()) {
+                body = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
             }
-            LOG.info("{}: joined via {}: {}", config.nodeId(), target, response.body().trim());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while joining", e);
+            if (status != 200) {
+                throw new IOException("status " + status + ": " + body);
+            }
+            LOG.info("{}: joined via {}: {}", config.nodeId(), target, body);
+        } finally {
+            http.disconnect();
         }
     }
 

@@ -19,7 +19,6 @@ import io.shardgrid.server.transport.TlsContexts;
 import io.shardgrid.server.transport.TokenInterceptor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -67,7 +66,7 @@ public final class HttpApi implements AutoCloseable {
         this.nodeId = config.nodeId();
         this.address = config.httpAddress();
         this.clientToken = clientToken;
-        HttpClient peers = tls.httpClient().connectTimeout(Duration.ofSeconds(2)).build();
+        PeerHttp peers = new PeerHttp(tls.httpClient().connectTimeout(Duration.ofSeconds(2)));
         LeaderForwarder forwarder = new LeaderForwarder(nodeId, grid, maps, peers, tls.httpScheme(),
             config.requestTimeout());
         KeyValueHandlers keyValues = new KeyValueHandlers(grid, forwarder, config.limits());

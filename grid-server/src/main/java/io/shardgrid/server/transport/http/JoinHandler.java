@@ -10,7 +10,6 @@ import io.shardgrid.server.core.ports.PartitionMaps;
 import io.shardgrid.server.transport.TokenInterceptor;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -25,11 +24,11 @@ final class JoinHandler {
     private final TokenInterceptor adminToken;
     private final ClusterMembership membership;
     private final PartitionMaps maps;
-    private final HttpClient peers;
+    private final PeerHttp peers;
     private final String peerScheme;
 
     JoinHandler(boolean adminTokenSet, TokenInterceptor adminToken, ClusterMembership membership, PartitionMaps maps,
-                HttpClient peers, String peerScheme) {
+                PeerHttp peers, String peerScheme) {
         this.adminTokenSet = adminTokenSet;
         this.adminToken = adminToken;
         this.membership = membership;

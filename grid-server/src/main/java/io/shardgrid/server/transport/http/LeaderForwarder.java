@@ -9,7 +9,6 @@ import io.shardgrid.server.core.GridService;
 import io.shardgrid.server.core.ports.PartitionMaps;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -27,11 +26,11 @@ final class LeaderForwarder {
     private final String nodeId;
     private final GridService grid;
     private final PartitionMaps maps;
-    private final HttpClient peers;
+    private final PeerHttp peers;
     private final String peerScheme;
     private final Duration requestTimeout;
 
-    LeaderForwarder(String nodeId, GridService grid, PartitionMaps maps, HttpClient peers, String peerScheme,
+    LeaderForwarder(String nodeId, GridService grid, PartitionMaps maps, PeerHttp peers, String peerScheme,
                     Duration requestTimeout) {
         this.nodeId = nodeId;
         this.grid = grid;
