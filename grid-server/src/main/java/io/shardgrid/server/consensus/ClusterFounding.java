@@ -37,6 +37,8 @@ final class ClusterFounding {
     /** How long a join call waits for the founding before it is told to retry. */
     private static final Duration JOIN_WAIT = Duration.ofSeconds(20);
     private static final long PROGRESS_LOG_MS = 5_000;
+    /** Past this the first map is proposed anyway: the raft client finds the leader itself, only slower. */
+    private static final Duration META_LEADER_WAIT = Duration.ofSeconds(10);
 
     private final RatisNode node;
     private final RaftClients clients;
@@ -60,6 +62,7 @@ final class ClusterFounding {
             founders.add(node.config().descriptor());
             founders.addAll(awaitJoiners(expected - 1));
             createGroups(founders, partitionCount);
+            awaitMetaLeader();
             PartitionMap first = PartitionMap.founding(founders, partitionCount, replicationFactor);
             if (!maps.propose(first)) {
                 throw new IOException("another first map was recorded while founding the cluster");
@@ -123,6 +126,23 @@ final class ClusterFounding {
             throw new InterruptedIOException("interrupted while waiting for founding nodes");
         }
         return List.copyOf(joiners.values());
+    }
+
+    /**
+     * Waits (at most {@link #META_LEADER_WAIT}) until this node knows the new meta group's leader, so
+     * the first map goes straight to it: a proposal the raft client sends before there is a leader,
+     * or to a follower, waits out a retry's sleep.
+     */
+    private void awaitMetaLeader() throws InterruptedIOException {
+        long deadline = System.nanoTime() + META_LEADER_WAIT.toNanos();
+        try {
+            while (node.metaLeaderId().isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while the meta group elects");
+        }
     }
 
     /**

@@ -80,7 +80,7 @@ final class PartitionMapUpdater {
         PartitionMap known = node.map();
         // The first map (bootstrap) goes to the meta group's voters as this node's division knows them.
         List<RaftPeer> peers = clients.metaPeers(known == null ? next : known);
-        try (RaftClient client = clients.client(GroupIds.META_GROUP, peers)) {
+        try (RaftClient client = clients.client(GroupIds.META_GROUP, peers, node.metaLeaderId())) {
             RaftClientReply reply = client.io().send(MetaStateMachine.propose(next));
             if (!reply.isSuccess()) {
                 throw new IOException("meta group refused the map: " + reply.getException());
