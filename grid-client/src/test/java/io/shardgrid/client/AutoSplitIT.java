@@ -9,11 +9,17 @@ import io.shardgrid.common.routing.PartitionMap;
 import io.shardgrid.server.cluster.InJvmGridCluster;
 import io.shardgrid.server.config.PlacementSettings;
 import io.shardgrid.server.config.SplitSettings;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * with 4 partitions and a target of 4 replicas per node grows 3 → 4 → 6 nodes, each join splits
  * the widest ranges until the cluster is back in the band (6, then 8 partitions), and one partition
  * written far above the hot threshold is split once more. No call fails, every acknowledged write
- * is readable afterwards, and the load's p99 is printed per phase.
+ * is readable afterwards, and the load's p99 is printed per phase. A partition read far above the
+ * threshold, and one holding more than the size threshold, are split as well.
  */
 class AutoSplitIT {
     private static final int TARGET_PER_NODE = 4;
@@ -114,6 +121,85 @@ class AutoSplitIT {
 
         assertThat(load.missingAcknowledgedWrites()).as("acknowledged writes not readable").isEmpty();
         assertThat(hot.missingAcknowledgedWrites()).as("acknowledged hot writes not readable").isEmpty();
+    }
+
+    @Test
+    void aPartitionHotWithReadsAndOneGrownBigAreSplitToo() throws Exception {
+        long splitBytes = 1L << 20;
+        start(FAST.withSplits(new SplitSettings(0, HOT_WRITES_PER_SEC, Duration.ofSeconds(3), splitBytes)));
+        PartitionMap before = latestMap();
+
+        // 1.5 MiB of values into p2 alone: over the size threshold, while no partition is hot.
+        List<String> bigKeys = keysOf(before, 2, "big-", 96);
+        byte[] value = new byte[16 * 1024];
+        for (String key : bigKeys) {
+            client.set(key.getBytes(StandardCharsets.UTF_8), value).get(30, TimeUnit.SECONDS);
+        }
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+            .until(() -> latestMap().partitionCount() == 5 && latestMap().splitting().isEmpty());
+        PartitionMap afterBig = latestMap();
+        assertThat(afterBig.partition(2).range()).isEqualTo(before.partition(2).range().lower());
+        assertThat(afterBig.partition(4).range()).isEqualTo(before.partition(2).range().upper());
+
+        // Reads alone (linearizable, so each reaches p0's leader) far above the threshold make p0 hot.
+        List<String> readKeys = keysOf(afterBig, 0, "read-", 64);
+        for (String key : readKeys) {
+            client.set(key, "r-" + key).get(30, TimeUnit.SECONDS);
+        }
+        List<Throwable> readErrors = new CopyOnWriteArrayList<>();
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong reads = new AtomicLong();
+        List<Thread> readers = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            int offset = t;
+            Thread reader = new Thread(() -> {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+                for (int i = offset; !stop.get() && System.nanoTime() < deadline; i++) {
+                    String key = readKeys.get(i % readKeys.size());
+                    try {
+                        assertThat(client.get(key).get(30, TimeUnit.SECONDS)).contains("r-" + key);
+                        reads.incrementAndGet();
+                    } catch (Throwable e) {
+                        readErrors.add(e);
+                    }
+                }
+            }, "hot-reader-" + t);
+            reader.setDaemon(true);
+            reader.start();
+            readers.add(reader);
+        }
+        long readStart = System.nanoTime();
+        try {
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100))
+                .until(() -> latestMap().partitionCount() == 6 && latestMap().splitting().isEmpty());
+        } finally {
+            stop.set(true);
+            for (Thread reader : readers) {
+                reader.join(TimeUnit.SECONDS.toMillis(35));
+            }
+        }
+        System.out.printf("AutoSplitIT hot readers: %d reads, %.0f reads/s%n", reads.get(),
+            reads.get() * 1e9 / (System.nanoTime() - readStart));
+        assertThat(readErrors).as("failed reads").isEmpty();
+        PartitionMap afterHot = latestMap();
+        assertThat(afterHot.partition(0).range()).isEqualTo(afterBig.partition(0).range().lower());
+        assertThat(afterHot.partition(5).range()).isEqualTo(afterBig.partition(0).range().upper());
+        for (String key : bigKeys) {
+            assertThat(client.get(key.getBytes(StandardCharsets.UTF_8)).get(30, TimeUnit.SECONDS))
+                .as(key).hasValueSatisfying(v -> assertThat(v).hasSize(value.length));
+        }
+    }
+
+    /** {@code count} keys with {@code prefix} that {@code map} routes to {@code partition}. */
+    private static List<String> keysOf(PartitionMap map, int partition, String prefix, int count) {
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; keys.size() < count; i++) {
+            String key = prefix + i;
+            if (map.partitionOf(key.getBytes(StandardCharsets.UTF_8)).partitionId() == partition) {
+                keys.add(key);
+            }
+        }
+        return keys;
     }
 
     @Test

@@ -100,14 +100,19 @@ public final class ServerCommand implements Callable<Integer> {
         + "0 = never (default: 4 per core, ${DEFAULT-VALUE} here).")
     int partitionsPerNode = SplitSettings.partitionsPerNodeForCores(Runtime.getRuntime().availableProcessors());
 
-    @Option(names = "--split-hot-writes", defaultValue = "5000",
-        description = "Split a partition whose leader reports this many writes/s for --split-hot-for; 0 = never "
-            + "(default: ${DEFAULT-VALUE}).")
-    long splitHotWrites;
+    @Option(names = {"--split-hot-ops", "--split-hot-writes"}, defaultValue = "5000",
+        description = "Split a partition whose leader reports this many operations/s (writes plus linearizable "
+            + "reads) for --split-hot-for; 0 = never (default: ${DEFAULT-VALUE}).")
+    long splitHotOps;
 
     @Option(names = "--split-hot-for", defaultValue = "60s",
         description = "How long a partition must stay that hot (default: ${DEFAULT-VALUE}).")
     String splitHotFor;
+
+    @Option(names = "--split-bytes", defaultValue = "64m",
+        description = "Split a partition whose live data reaches this size, e.g. 64m; 0 = never "
+            + "(default: ${DEFAULT-VALUE}).")
+    String splitBytes;
 
     @Option(names = "--tls-cert", description = "This node's certificate (PEM): turns TLS on for gRPC, HTTP and raft.")
     Path tlsCert;
@@ -131,11 +136,12 @@ public final class ServerCommand implements Callable<Integer> {
     ServerConfig toConfig() {
         ServerConfig d = ServerConfig.defaults();
         return new ServerConfig(nodeId, httpAddr, grpcAddr != null ? grpcAddr : ServerConfig.grpcBesideHttp(httpAddr), raftAddr, dataDir, bootstrap, join, bootstrapExpect, partitions, replication,
-            parseBytes(memory), Eviction.parse(eviction), durability, new Limits(maxKeyBytes, maxValueBytes), d.maxBatchOps(),
+            parseBytes("memory", memory), Eviction.parse(eviction), durability, new Limits(maxKeyBytes, maxValueBytes), d.maxBatchOps(),
             d.maxBatchBytes(), d.maxQueuedWrites(), d.requestTimeout(), adminToken, d.snapshotEveryEntries(),
             d.logSegmentBytes(), new PlacementSettings(zone, duration(downAfter, "--down-after"),
                 duration(placementInterval, "--placement-interval"), maxMovesPerNode, maxMoves,
-                new SplitSettings(partitionsPerNode, splitHotWrites, duration(splitHotFor, "--split-hot-for"))),
+                new SplitSettings(partitionsPerNode, splitHotOps, duration(splitHotFor, "--split-hot-for"),
+                    parseBytes("--split-bytes", splitBytes))),
             new TlsSettings(tlsCert, tlsKey, tlsCa, TlsSettings.ClientAuth.parse(tlsClientAuth)), clientToken);
     }
 
@@ -147,7 +153,7 @@ public final class ServerCommand implements Callable<Integer> {
         }
     }
 
-    static long parseBytes(String text) {
+    static long parseBytes(String what, String text) {
         String t = text.trim().toLowerCase(Locale.ROOT);
         long unit = 1;
         char last = t.isEmpty() ? ' ' : t.charAt(t.length() - 1);
@@ -158,7 +164,7 @@ public final class ServerCommand implements Callable<Integer> {
         try {
             return Math.multiplyExact(Long.parseLong(t), unit);
         } catch (NumberFormatException | ArithmeticException e) {
-            throw new IllegalArgumentException("memory '" + text + "' must be a size like 512m or 4g");
+            throw new IllegalArgumentException(what + " '" + text + "' must be a size like 512m or 4g");
         }
     }
 

@@ -58,13 +58,18 @@ class ServerCommandTest {
     void automaticSplitsDefaultToFourPartitionsPerCoreAndCanBeTurnedOff() {
         SplitSettings defaults = parse().placement().splits();
         assertThat(defaults.partitionsPerNode()).isEqualTo(4 * Runtime.getRuntime().availableProcessors());
-        assertThat(defaults.hotWritesPerSec()).isEqualTo(5_000);
+        assertThat(defaults.hotOpsPerSec()).isEqualTo(5_000);
         assertThat(defaults.hotFor()).isEqualTo(Duration.ofSeconds(60));
-        SplitSettings set = parse("--partitions-per-node", "12", "--split-hot-writes", "800", "--split-hot-for", "10s")
-            .placement().splits();
-        assertThat(set).isEqualTo(new SplitSettings(12, 800, Duration.ofSeconds(10)));
-        assertThat(parse("--partitions-per-node", "0", "--split-hot-writes", "0").placement().splits().automatic())
-            .isFalse();
+        assertThat(defaults.splitBytes()).isEqualTo(64L << 20);
+        SplitSettings set = parse("--partitions-per-node", "12", "--split-hot-ops", "800", "--split-hot-for", "10s",
+            "--split-bytes", "1g").placement().splits();
+        assertThat(set).isEqualTo(new SplitSettings(12, 800, Duration.ofSeconds(10), 1L << 30));
+        // The flag's first name, kept for existing scripts.
+        assertThat(parse("--split-hot-writes", "700").placement().splits().hotOpsPerSec()).isEqualTo(700);
+        assertThat(parse("--partitions-per-node", "0", "--split-hot-ops", "0", "--split-bytes", "0").placement()
+            .splits().automatic()).isFalse();
+        assertThatThrownBy(() -> parse("--split-bytes", "big")).hasMessageContaining("--split-bytes 'big'");
+        assertThatThrownBy(() -> parse("--split-bytes", "-1m")).hasMessageContaining("split bytes");
         assertThatThrownBy(() -> parse("--partitions-per-node", "-2")).hasMessageContaining("partitions per node -2");
         assertThatThrownBy(() -> parse("--split-hot-for", "0s")).hasMessageContaining("hot window");
     }

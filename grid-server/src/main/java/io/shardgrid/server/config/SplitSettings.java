@@ -8,28 +8,36 @@ import java.util.Objects;
  *
  * @param partitionsPerNode target replicas (raft groups) per node; the driver splits while the
  *                          cluster is below it; 0 = no splits to fill the band
- * @param hotWritesPerSec   writes per second a partition's leader must report through a whole
- *                          {@code hotFor} window for the partition to be split; 0 = no splits for load
+ * @param hotOpsPerSec      operations per second (client writes appended plus linearizable reads
+ *                          served) a partition's leader must report through a whole {@code hotFor}
+ *                          window for the partition to be split; 0 = no splits for load
  * @param hotFor            how long a partition must stay hot
+ * @param splitBytes        live bytes at which a partition is split, so one replica stays quick to
+ *                          copy when it moves; 0 = no splits for size
  */
-public record SplitSettings(int partitionsPerNode, long hotWritesPerSec, Duration hotFor) {
+public record SplitSettings(int partitionsPerNode, long hotOpsPerSec, Duration hotFor, long splitBytes) {
     /** No automatic splits: in-process configurations (tests, embedding) unless they ask. */
     public static final SplitSettings OFF = new SplitSettings(0, 0, Duration.ofSeconds(60));
-    /** Hot split defaults of {@code grid server}: one leader's share of a small box, for a minute. */
-    public static final long DEFAULT_HOT_WRITES_PER_SEC = 5_000;
-    public static final Duration DEFAULT_HOT_FOR = Duration.ofSeconds(60);
 
     public SplitSettings {
         Objects.requireNonNull(hotFor, "hotFor");
         if (partitionsPerNode < 0 || partitionsPerNode > 4096) {
             throw new IllegalArgumentException("partitions per node " + partitionsPerNode + " must be in [0, 4096]");
         }
-        if (hotWritesPerSec < 0) {
-            throw new IllegalArgumentException("hot writes/s " + hotWritesPerSec + " must not be negative");
+        if (hotOpsPerSec < 0) {
+            throw new IllegalArgumentException("hot ops/s " + hotOpsPerSec + " must not be negative");
+        }
+        if (splitBytes < 0) {
+            throw new IllegalArgumentException("split bytes " + splitBytes + " must not be negative");
         }
         if (hotFor.isNegative() || hotFor.isZero()) {
             throw new IllegalArgumentException("hot window " + hotFor + " must be positive");
         }
+    }
+
+    /** Without splits for size. */
+    public SplitSettings(int partitionsPerNode, long hotOpsPerSec, Duration hotFor) {
+        this(partitionsPerNode, hotOpsPerSec, hotFor, 0);
     }
 
     /**
@@ -41,6 +49,6 @@ public record SplitSettings(int partitionsPerNode, long hotWritesPerSec, Duratio
     }
 
     public boolean automatic() {
-        return partitionsPerNode > 0 || hotWritesPerSec > 0;
+        return partitionsPerNode > 0 || hotOpsPerSec > 0 || splitBytes > 0;
     }
 }

@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntFunction;
 import java.util.function.LongSupplier;
 import org.apache.ratis.protocol.Message;
@@ -22,7 +23,7 @@ final class PartitionReadBarriers {
      */
     static final long LEASE_READ_WINDOW_NS = TimeUnit.MILLISECONDS.toNanos(50);
 
-    private final Map<Integer, ReadBarrier> readBarriers = new ConcurrentHashMap<>();
+    private final Map<Integer, PartitionReads> partitions = new ConcurrentHashMap<>();
     /** The local division's info for a partition, or null without a local replica. */
     private final IntFunction<DivisionInfo> info;
     private final LocalRaftSubmitter submitter;
@@ -34,10 +35,22 @@ final class PartitionReadBarriers {
         this.mapEpoch = mapEpoch;
     }
 
+    /** A partition's barrier, and how many reads passed it: the placement driver's measure of read load. */
+    private record PartitionReads(ReadBarrier barrier, LongAdder count) {
+    }
+
     /** Completes once every write acknowledged before this call is visible in the local store. */
     CompletableFuture<Void> await(int partitionId) {
-        return readBarriers.computeIfAbsent(partitionId, p -> new ReadBarrier(() -> readIndexRound(p),
-            () -> leaderTerm(p), LEASE_READ_WINDOW_NS)).await();
+        PartitionReads reads = partitions.computeIfAbsent(partitionId, p -> new PartitionReads(
+            new ReadBarrier(() -> readIndexRound(p), () -> leaderTerm(p), LEASE_READ_WINDOW_NS), new LongAdder()));
+        reads.count().increment();
+        return reads.barrier().await();
+    }
+
+    /** Linearizable reads of {@code partitionId} that asked for a barrier here since start. */
+    long reads(int partitionId) {
+        PartitionReads reads = partitions.get(partitionId);
+        return reads == null ? 0 : reads.count().sum();
     }
 
     /** The current term while this replica leads {@code partitionId}, else -1. */

@@ -321,6 +321,11 @@ public final class RatisNode implements ConsensusGroups, PartitionMaps, KeyChang
         return writes.writesAppended(partitionId);
     }
 
+    @Override
+    public long readsServed(int partitionId) {
+        return readBarriers.reads(partitionId);
+    }
+
     /** Snapshots installed from a leader into this node's partition replicas since start. */
     public int snapshotInstalls() {
         int n = 0;

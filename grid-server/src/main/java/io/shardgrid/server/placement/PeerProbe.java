@@ -17,14 +17,14 @@ public interface PeerProbe {
     /**
      * @param leaders     who leads each partition, as a replica of that partition sees it
      * @param unreachable nodes that did not answer: no replica or leadership is moved onto them
-     * @param leaderWrites per partition led by another node that answered: the client writes its
-     *                    leader has appended since that node started (the probing node's own are not here)
+     * @param leaderLoad per partition led by another node that answered: its leader's counters
+     *                    (the probing node's own partitions are not here)
      */
-    record PeerReport(Map<Integer, String> leaders, Set<String> unreachable, Map<Integer, LeaderWrites> leaderWrites) {
+    record PeerReport(Map<Integer, String> leaders, Set<String> unreachable, Map<Integer, LeaderLoad> leaderLoad) {
         public PeerReport {
             leaders = Map.copyOf(leaders);
             unreachable = Set.copyOf(unreachable);
-            leaderWrites = Map.copyOf(leaderWrites);
+            leaderLoad = Map.copyOf(leaderLoad);
         }
 
         public PeerReport(Map<Integer, String> leaders, Set<String> unreachable) {
@@ -32,7 +32,14 @@ public interface PeerProbe {
         }
     }
 
-    /** A partition leader's write counter: since {@code nodeId} started, {@code writes} client writes. */
-    record LeaderWrites(String nodeId, long writes) {
+    /**
+     * What a partition's leader reports: since {@code nodeId} started, {@code ops} client writes
+     * appended and linearizable reads served; and its store's live bytes now.
+     */
+    record LeaderLoad(String nodeId, long ops, long liveBytes) {
+        /** A counter alone, without a size (tests, callers that only rate load). */
+        public LeaderLoad(String nodeId, long ops) {
+            this(nodeId, ops, 0);
+        }
     }
 }

@@ -89,8 +89,9 @@ public final class PlacementDriver implements AutoCloseable {
         this.nodeId = nodeId;
         this.strayCopies = new StrayCopyCleaner(node, membership, nodeId, settings.downAfter());
         this.splits = new SplitRunner(node, membership, new PartitionSplitter(membership));
-        this.splitPlanner = new SplitPlanner(settings.splits().partitionsPerNode(), settings.splits().hotWritesPerSec());
-        this.load = new PartitionLoadTracker(settings.splits().hotWritesPerSec(), settings.splits().hotFor().toMillis());
+        this.splitPlanner = new SplitPlanner(settings.splits().partitionsPerNode(), settings.splits().hotOpsPerSec(),
+            settings.splits().splitBytes());
+        this.load = new PartitionLoadTracker(settings.splits().hotOpsPerSec(), settings.splits().hotFor().toMillis());
         this.rounds = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named(nodeId + "-placement"));
         this.workers = Executors.newFixedThreadPool(settings.maxMoves() + 1,
             DaemonThreads.numbered(nodeId + "-placement-op"));
@@ -185,7 +186,7 @@ public final class PlacementDriver implements AutoCloseable {
             byId.put(d.nodeId(), view);
         }
         Map<Integer, String> leaders = report.leaders();
-        Map<Integer, Long> sustained = load.update(report.leaderWrites(), node, nodeId, monotonicMs());
+        Map<Integer, Long> sustained = load.update(report.leaderLoad(), node, nodeId, monotonicMs());
         List<PartitionView> partitions = new ArrayList<>();
         List<Operator> resumed = new ArrayList<>();
         Set<Integer> inSplit = new HashSet<>();
@@ -198,7 +199,7 @@ public final class PlacementDriver implements AutoCloseable {
             if (a.splitting()) {
                 continue; // no group yet: nothing to place until the split is done
             }
-            long bytes = node.hosts(p) ? node.store(p).stats().liveBytes() : 0;
+            long bytes = bytes(p, report);
             String leader = leaders.getOrDefault(p, "");
             partitions.add(new PartitionView(p, a.replicas(), leader, bytes, a.range().bits(),
                 sustained.getOrDefault(p, 0L)));
@@ -240,6 +241,22 @@ public final class PlacementDriver implements AutoCloseable {
             planned.add(op);
         }
         return planned;
+    }
+
+    /**
+     * A partition's live bytes: this node's replica's when it has one, else what its leader reported
+     * (with more nodes than the replication factor the meta leader does not hold every partition).
+     */
+    private long bytes(int p, PeerProbe.PeerReport report) {
+        if (node.hosts(p)) {
+            try {
+                return node.store(p).stats().liveBytes();
+            } catch (GridException e) {
+                // the replica left between the two calls: use the report
+            }
+        }
+        PeerProbe.LeaderLoad reported = report.leaderLoad().get(p);
+        return reported == null ? 0 : reported.liveBytes();
     }
 
     /**

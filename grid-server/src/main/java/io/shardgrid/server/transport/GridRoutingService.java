@@ -20,6 +20,7 @@ import io.shardgrid.server.core.ports.KeyChangeSource;
 import io.shardgrid.server.core.ports.LocalReplicas;
 import io.shardgrid.server.core.ports.PartitionMaps;
 import java.util.ArrayDeque;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -66,14 +67,23 @@ public final class GridRoutingService extends GridRoutingGrpc.GridRoutingImplBas
             PartitionMapMessage.Builder withLoad = message.toBuilder();
             for (int p : replicas.hostedPartitions()) {
                 if (replicas.isLeader(p)) {
-                    withLoad.addLeaderLoad(PartitionLoad.newBuilder().setPartitionId(p)
-                        .setWritesTotal(replicas.writesAppended(p)));
+                    leaderLoad(p).ifPresent(withLoad::addLeaderLoad);
                 }
             }
             message = withLoad.build();
         }
         out.onNext(message);
         out.onCompleted();
+    }
+
+    /** A partition this node leads, as the placement driver rates it; empty if its replica just left. */
+    private Optional<PartitionLoad> leaderLoad(int p) {
+        try {
+            return Optional.of(PartitionLoad.newBuilder().setPartitionId(p).setWritesTotal(replicas.writesAppended(p))
+                .setReadsTotal(replicas.readsServed(p)).setLiveBytes(replicas.store(p).stats().liveBytes()).build());
+        } catch (GridException e) {
+            return Optional.empty();
+        }
     }
 
     @Override

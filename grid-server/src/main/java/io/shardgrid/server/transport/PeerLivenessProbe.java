@@ -54,7 +54,7 @@ public final class PeerLivenessProbe implements PeerProbe, AutoCloseable {
     public PeerReport probe(PartitionMap map) {
         Map<Integer, String> leaders = new HashMap<>();
         Set<String> unreachable = new HashSet<>();
-        Map<Integer, LeaderWrites> leaderWrites = new HashMap<>();
+        Map<Integer, LeaderLoad> leaderLoad = new HashMap<>();
         for (NodeDescriptor node : map.nodes().values()) {
             PartitionMap view;
             PartitionMapMessage answer;
@@ -80,7 +80,8 @@ public final class PeerLivenessProbe implements PeerProbe, AutoCloseable {
                 continue;
             }
             for (PartitionLoad load : answer.getLeaderLoadList()) {
-                leaderWrites.put(load.getPartitionId(), new LeaderWrites(node.nodeId(), load.getWritesTotal()));
+                leaderLoad.put(load.getPartitionId(), new LeaderLoad(node.nodeId(),
+                    load.getWritesTotal() + load.getReadsTotal(), load.getLiveBytes()));
             }
             if (lastUnreachable.remove(node.nodeId())) {
                 LOG.info("{}: {} answers again", selfId, node.nodeId());
@@ -91,7 +92,7 @@ public final class PeerLivenessProbe implements PeerProbe, AutoCloseable {
                 }
             }
         }
-        return new PeerReport(leaders, unreachable, leaderWrites);
+        return new PeerReport(leaders, unreachable, leaderLoad);
     }
 
     private ManagedChannel channel(String address) {

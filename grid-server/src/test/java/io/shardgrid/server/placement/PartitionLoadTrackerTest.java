@@ -2,16 +2,16 @@ package io.shardgrid.server.placement;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.shardgrid.server.placement.PeerProbe.LeaderWrites;
+import io.shardgrid.server.placement.PeerProbe.LeaderLoad;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Write counters sampled per round become a rate sustained over a whole window, or nothing. */
+/** Operation counters sampled per round become a rate sustained over a whole window, or nothing. */
 class PartitionLoadTrackerTest {
     private final PartitionLoadTracker tracker = new PartitionLoadTracker(1_000, 3_000);
 
     private Map<Integer, Long> round(long atMs, long p0Writes, String p0Leader) {
-        return tracker.update(Map.of(0, new LeaderWrites(p0Leader, p0Writes), 1, new LeaderWrites("n2", atMs / 10)),
+        return tracker.update(Map.of(0, new LeaderLoad(p0Leader, p0Writes), 1, new LeaderLoad("n2", atMs / 10)),
             atMs);
     }
 
@@ -55,7 +55,7 @@ class PartitionLoadTrackerTest {
     void withoutAThresholdNothingIsHot() {
         PartitionLoadTracker off = new PartitionLoadTracker(0, 1_000);
         for (long t = 0; t < 10_000; t += 1_000) {
-            assertThat(off.update(Map.of(0, new LeaderWrites("n1", t * 100)), t)).isEmpty();
+            assertThat(off.update(Map.of(0, new LeaderLoad("n1", t * 100)), t)).isEmpty();
         }
     }
 }

@@ -40,4 +40,7 @@ public interface LocalReplicas {
 
     /** Client writes this node appended to one partition's log while leading it, since start. */
     long writesAppended(int partitionId);
+
+    /** Linearizable reads of one partition this node served while leading it, since start. */
+    long readsServed(int partitionId);
 }

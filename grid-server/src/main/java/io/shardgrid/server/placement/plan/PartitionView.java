@@ -9,11 +9,11 @@ import java.util.List;
  * @param leader   the current leader's node id; empty when unknown
  * @param bytes    approximate live bytes, the cost of copying one replica
  * @param rangeBits how deep its hash range is split: it owns 2^-rangeBits of the hash space
- * @param sustainedWritesPerSec the write rate its leader reported through the whole hot window
+ * @param sustainedOpsPerSec the operation rate (writes and linearizable reads) its leader reported through the whole hot window
  *                 (the lowest rate of that window); 0 when unknown or not measured for a whole window
  */
 public record PartitionView(int partitionId, List<String> replicas, String leader, long bytes, int rangeBits,
-                            long sustainedWritesPerSec) {
+                            long sustainedOpsPerSec) {
     public PartitionView {
         replicas = List.copyOf(replicas);
         leader = leader == null ? "" : leader;

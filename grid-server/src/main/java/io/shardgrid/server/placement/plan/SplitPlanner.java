@@ -16,9 +16,11 @@ import java.util.Optional;
  * <ul>
  *   <li>below the band — fewer than T replicas per node on average, or fewer partitions than
  *   nodes — the widest range is split (ties: more bytes, then the lower id), so ranges stay even;</li>
- *   <li>a partition whose leader reported at least {@code hotWritesPerSec} writes per second for the
- *   whole hot window is split (the hottest first), as long as the split keeps the cluster at or under
- *   the band's ceiling of 2T replicas per node;</li>
+ *   <li>a partition whose leader reported at least {@code hotOpsPerSec} operations per second (writes
+ *   plus linearizable reads) for the whole hot window is split (the hottest first), and else one
+ *   holding at least {@code splitBytes} live bytes (the biggest first), as long as the split keeps the
+ *   cluster at or under the band's ceiling of 2T replicas per node: a cluster full of data must not
+ *   turn into thousands of raft groups;</li>
  *   <li>nothing merges: a cluster that loses nodes, or was bootstrapped above the band, stays above it.</li>
  * </ul>
  * One split per plan: the driver runs one at a time and plans again once it is done. A range at
@@ -29,19 +31,27 @@ public final class SplitPlanner {
     public static final SplitPlanner OFF = new SplitPlanner(0, 0);
 
     private final int partitionsPerNode;
-    private final long hotWritesPerSec;
+    private final long hotOpsPerSec;
+    private final long splitBytes;
 
     /**
      * @param partitionsPerNode target replicas per node (T); 0 = never split to fill the band
-     * @param hotWritesPerSec   sustained writes per second that make a partition hot; 0 = never split for load
+     * @param hotOpsPerSec      sustained operations per second that make a partition hot; 0 = never split for load
+     * @param splitBytes        live bytes that make a partition big enough to split; 0 = never split for size
      */
-    public SplitPlanner(int partitionsPerNode, long hotWritesPerSec) {
-        if (partitionsPerNode < 0 || hotWritesPerSec < 0) {
-            throw new IllegalArgumentException("partitions per node " + partitionsPerNode + " and hot writes/s "
-                + hotWritesPerSec + " must not be negative");
+    public SplitPlanner(int partitionsPerNode, long hotOpsPerSec, long splitBytes) {
+        if (partitionsPerNode < 0 || hotOpsPerSec < 0 || splitBytes < 0) {
+            throw new IllegalArgumentException("partitions per node " + partitionsPerNode + ", hot ops/s "
+                + hotOpsPerSec + " and split bytes " + splitBytes + " must not be negative");
         }
         this.partitionsPerNode = partitionsPerNode;
-        this.hotWritesPerSec = hotWritesPerSec;
+        this.hotOpsPerSec = hotOpsPerSec;
+        this.splitBytes = splitBytes;
+    }
+
+    /** Without splits for size. */
+    public SplitPlanner(int partitionsPerNode, long hotOpsPerSec) {
+        this(partitionsPerNode, hotOpsPerSec, 0);
     }
 
     /**
@@ -55,16 +65,11 @@ public final class SplitPlanner {
         }
         int count = partitions.size();
         int replicasEach = Math.min(replicationFactor, eligibleNodes);
-        Optional<PartitionView> hottest = partitions.stream()
-            .filter(p -> hotWritesPerSec > 0 && p.sustainedWritesPerSec() >= hotWritesPerSec)
-            .filter(p -> p.rangeBits() < HashRange.MAX_BITS)
-            .max(Comparator.comparingLong(PartitionView::sustainedWritesPerSec)
-                .thenComparing(PartitionView::partitionId, Comparator.reverseOrder()));
-        if (hottest.isPresent() && count + 1 <= Math.max(ceiling(eligibleNodes, replicasEach), wanted(eligibleNodes,
-                replicasEach))) {
-            PartitionView p = hottest.get();
-            return Optional.of(new SplitPartition(p.partitionId(), String.format("hot: %d writes/s >= %d",
-                p.sustainedWritesPerSec(), hotWritesPerSec)));
+        if (count + 1 <= Math.max(ceiling(eligibleNodes, replicasEach), wanted(eligibleNodes, replicasEach))) {
+            Optional<SplitPartition> forLoad = hottest(partitions).or(() -> biggest(partitions));
+            if (forLoad.isPresent()) {
+                return forLoad;
+            }
         }
         if (partitionsPerNode == 0 || count >= wanted(eligibleNodes, replicasEach)) {
             return Optional.empty();
@@ -77,6 +82,28 @@ public final class SplitPlanner {
                 .thenComparing(PartitionView::bytes, Comparator.reverseOrder())
                 .thenComparingInt(PartitionView::partitionId))
             .map(p -> new SplitPartition(p.partitionId(), "band: " + reason));
+    }
+
+    /** The partition that ran hottest through the whole window, if one reached the threshold. */
+    private Optional<SplitPartition> hottest(List<PartitionView> partitions) {
+        return partitions.stream()
+            .filter(p -> hotOpsPerSec > 0 && p.sustainedOpsPerSec() >= hotOpsPerSec)
+            .filter(p -> p.rangeBits() < HashRange.MAX_BITS)
+            .max(Comparator.comparingLong(PartitionView::sustainedOpsPerSec)
+                .thenComparing(PartitionView::partitionId, Comparator.reverseOrder()))
+            .map(p -> new SplitPartition(p.partitionId(), String.format("hot: %d ops/s >= %d",
+                p.sustainedOpsPerSec(), hotOpsPerSec)));
+    }
+
+    /** The partition holding the most live bytes, if one reached the size threshold. */
+    private Optional<SplitPartition> biggest(List<PartitionView> partitions) {
+        return partitions.stream()
+            .filter(p -> splitBytes > 0 && p.bytes() >= splitBytes)
+            .filter(p -> p.rangeBits() < HashRange.MAX_BITS)
+            .max(Comparator.comparingLong(PartitionView::bytes)
+                .thenComparing(PartitionView::partitionId, Comparator.reverseOrder()))
+            .map(p -> new SplitPartition(p.partitionId(), String.format("big: %d MiB >= %d MiB",
+                p.bytes() >> 20, splitBytes >> 20)));
     }
 
     /** The fewest partitions that put the cluster in the band: T replicas per node, and one partition per node. */

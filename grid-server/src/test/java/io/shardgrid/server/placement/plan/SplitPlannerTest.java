@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 /** When the planner asks for a split, and which partition it picks. */
 class SplitPlannerTest {
 
-    private static PartitionView partition(int id, int bits, long bytes, long writesPerSec) {
-        return new PartitionView(id, List.of("n1", "n2", "n3"), "n1", bytes, bits, writesPerSec);
+    private static PartitionView partition(int id, int bits, long bytes, long opsPerSec) {
+        return new PartitionView(id, List.of("n1", "n2", "n3"), "n1", bytes, bits, opsPerSec);
     }
 
     private static List<PartitionView> even(int count, int bits) {
@@ -82,7 +82,7 @@ class SplitPlannerTest {
         SplitPlanner planner = new SplitPlanner(8, 5_000);
         SplitPartition split = planner.choose(partitions, 3, 3).orElseThrow();
         assertThat(split.partitionId()).isEqualTo(5);
-        assertThat(split.reason()).isEqualTo("hot: 7000 writes/s >= 5000");
+        assertThat(split.reason()).isEqualTo("hot: 7000 ops/s >= 5000");
         // 16 partitions x 3 on 3 nodes = 16 replicas per node = 2T: one more would leave the band.
         List<PartitionView> atCeiling = new ArrayList<>(even(16, 4));
         atCeiling.set(3, partition(3, 4, 100, 9_000));
@@ -90,6 +90,30 @@ class SplitPlannerTest {
         // Below the threshold, or without a hot threshold, nothing is hot.
         assertThat(new SplitPlanner(8, 8_000).choose(partitions, 3, 3)).isEmpty();
         assertThat(new SplitPlanner(8, 0).choose(partitions, 3, 3)).isEmpty();
+    }
+
+    @Test
+    void aPartitionAtTheSizeThresholdIsSplitBiggestFirstAfterHotOnesAndUpToTheCeiling() {
+        long mib = 1L << 20;
+        List<PartitionView> partitions = new ArrayList<>(even(8, 3));
+        partitions.set(1, partition(1, 3, 70 * mib, 0));
+        partitions.set(6, partition(6, 3, 90 * mib, 0));
+        SplitPlanner planner = new SplitPlanner(8, 5_000, 64 * mib);
+        SplitPartition split = planner.choose(partitions, 3, 3).orElseThrow();
+        assertThat(split.partitionId()).isEqualTo(6);
+        assertThat(split.reason()).isEqualTo("big: 90 MiB >= 64 MiB");
+        // A hot partition goes first.
+        partitions.set(3, partition(3, 3, 100, 6_000));
+        assertThat(planner.choose(partitions, 3, 3).orElseThrow().partitionId()).isEqualTo(3);
+        // At the band's ceiling a big partition stays as it is: data alone must not multiply raft groups.
+        List<PartitionView> atCeiling = new ArrayList<>(even(16, 4));
+        atCeiling.set(9, partition(9, 4, 500 * mib, 0));
+        assertThat(planner.choose(atCeiling, 3, 3)).isEmpty();
+        // Just under the threshold, or with no size threshold, nothing is big.
+        partitions.set(3, partition(3, 3, 100, 0));
+        assertThat(new SplitPlanner(8, 5_000, 91 * mib).choose(partitions, 3, 3)).isEmpty();
+        assertThat(new SplitPlanner(8, 5_000).choose(partitions, 3, 3)).isEmpty();
+        assertThatThrownBy(() -> new SplitPlanner(8, 0, -1)).hasMessageContaining("split bytes -1");
     }
 
     @Test
