@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.shardgrid.client.nearcache.ClientNearCache;
 import io.shardgrid.client.nearcache.NearCache;
 import io.shardgrid.client.nearcache.NearCacheStats;
+import io.shardgrid.client.pipeline.BoundedFanOut;
 import io.shardgrid.client.routing.Channels;
 import io.shardgrid.client.routing.ClientTls;
 import io.shardgrid.client.routing.RouteTable;
@@ -23,7 +24,6 @@ import io.shardgrid.proto.v1.RequestHeader;
 import io.shardgrid.proto.v1.SetRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -80,6 +80,8 @@ public final class GridClient implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final RouteTable routes;
     private final RetryingDispatcher dispatcher;
+    /** Calls a getAll or setAll keeps outstanding at once. */
+    private final int bulkWindow;
     /** Null unless the near cache is on. */
     private ClientNearCache nearCache;
 
@@ -89,6 +91,8 @@ public final class GridClient implements AutoCloseable {
             Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("shardgrid-client-scheduler"));
         this.routes = new RouteTable(config.seeds(), channels, scheduler);
         this.dispatcher = new RetryingDispatcher(config, callbackExecutor, routes, channels, scheduler);
+        // Half the limit: a bulk call alone never reaches it, and leaves room for calls beside it.
+        this.bulkWindow = Math.max(1, config.maxInFlightPerNode() / 2);
     }
 
     public static Builder builder() {
@@ -155,15 +159,11 @@ public final class GridClient implements AutoCloseable {
 
     /**
      * Reads many keys linearizably, pipelined per node; the list holds one entry per key, in order
-     * (empty when absent). Fails with one of the reads' failures, once every read finished.
+     * (empty when absent). Fails with one of the reads' failures, once every read finished. Any
+     * number of keys: at most half the per-node in-flight limit is outstanding at once.
      */
     public CompletableFuture<List<Optional<byte[]>>> getAll(List<byte[]> keys) {
-        List<CompletableFuture<Optional<byte[]>>> parts = new ArrayList<>(keys.size());
-        for (byte[] key : keys) {
-            parts.add(get(key));
-        }
-        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
-            .thenApply(ignored -> parts.stream().map(CompletableFuture::join).toList());
+        return BoundedFanOut.map(keys, bulkWindow, this::get);
     }
 
     // --- writes
@@ -200,9 +200,8 @@ public final class GridClient implements AutoCloseable {
      * first failure once every write finished; the others may have been applied.
      */
     public CompletableFuture<Void> setAll(Map<String, byte[]> entries, Duration ttl) {
-        List<CompletableFuture<Void>> parts = new ArrayList<>(entries.size());
-        entries.forEach((k, v) -> parts.add(set(utf8(k), v, ttl)));
-        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new));
+        return BoundedFanOut.map(List.copyOf(entries.entrySet()), bulkWindow,
+            e -> set(utf8(e.getKey()), e.getValue(), ttl)).thenApply(ignored -> null);
     }
 
     /** Deletes {@code key}; completes with whether a live key was removed. */

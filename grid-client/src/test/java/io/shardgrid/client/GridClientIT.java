@@ -91,6 +91,24 @@ class GridClientIT {
         assertThat(sync.get("all-1")).contains("a");
         assertThat(sync.get("all-2")).contains("b");
 
+        // Bulk calls far larger than the per-node in-flight limit are paced, not refused.
+        try (GridClient narrow = GridClient.builder().seeds(cluster.grpcAddresses()).pipelining(64, 1 << 20, 32)
+                .timeout(Duration.ofSeconds(20)).build()) {
+            Map<String, byte[]> bulk = new java.util.HashMap<>();
+            for (int i = 0; i < 3_000; i++) {
+                bulk.put("bulk-" + i, ("b" + i).getBytes(StandardCharsets.UTF_8));
+            }
+            narrow.setAll(bulk, Duration.ZERO).join();
+            List<byte[]> bulkKeys = new ArrayList<>();
+            for (int i = 0; i < 3_000; i++) {
+                bulkKeys.add(("bulk-" + i).getBytes(StandardCharsets.UTF_8));
+            }
+            List<Optional<byte[]>> bulkValues = narrow.getAll(bulkKeys).join();
+            for (int i = 0; i < 3_000; i++) {
+                assertThat(bulkValues.get(i).map(v -> new String(v, StandardCharsets.UTF_8))).contains("b" + i);
+            }
+        }
+
         // Every completion passes through the caller's executor when one is given.
         ExecutorService callbacks = Executors.newSingleThreadExecutor();
         AtomicInteger handedOver = new AtomicInteger();

@@ -6,14 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/**
- * Reads back what a load helper wrote, a slice at a time: one {@code getAll} of every key a fast
- * writer acknowledged (13,000 and more) puts them all in flight to one node at once, past the
- * client's per-node limit, and fails with RESOURCE_EXHAUSTED instead of answering.
- */
+/** Reads back what a load helper wrote (13,000 keys and more: {@code getAll} paces them itself). */
 final class ReadBack {
-    private static final int SLICE = 512;
-
     private ReadBack() {
     }
 
@@ -33,12 +27,6 @@ final class ReadBack {
 
     /** The current value of each key, in order. */
     private static List<Optional<byte[]>> values(GridClient client, List<String> keys) {
-        List<Optional<byte[]>> values = new ArrayList<>(keys.size());
-        for (int from = 0; from < keys.size(); from += SLICE) {
-            List<byte[]> slice = keys.subList(from, Math.min(keys.size(), from + SLICE)).stream()
-                .map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
-            values.addAll(client.getAll(slice).join());
-        }
-        return values;
+        return client.getAll(keys.stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toList()).join();
     }
 }
