@@ -1,9 +1,12 @@
 #!/bin/sh
 # Starts one Shardgrid node: the one entrypoint of the image, used alike by the Kubernetes
 # StatefulSet (deploy/k8s), compose (deploy/compose.yaml) and deploy/smoke. The node named <set>-0
-# bootstraps the cluster; every other node joins through <set>-0. A restart over an existing data
-# directory just starts (the server neither bootstraps nor joins again when its directory holds
-# groups).
+# bootstraps the cluster; every other node joins through <set>-0. With SHARDGRID_BOOTSTRAP_EXPECT=N
+# (N > 1) <set>-0 founds it with the first N nodes at once (--bootstrap-expect): it waits for N - 1
+# of them to join, and every group starts on all N, with no membership change before the cluster
+# is ready; all N must then start together (a StatefulSet with podManagementPolicy: Parallel). A
+# restart over an existing data directory just starts (the server neither bootstraps nor joins
+# again when its directory holds groups).
 #
 # Environment:
 #   POD_NAME       <set>-<ordinal> (default: the hostname)
@@ -11,7 +14,8 @@
 #                  service's domain, <SERVICE>.<NAMESPACE>.svc.<CLUSTER_DOMAIN> (defaults shardgrid,
 #                  default, cluster.local). Set empty (compose, podman): the bare container name,
 #                  which the container network's DNS resolves.
-#   SHARDGRID_PARTITIONS, SHARDGRID_REPLICATION, SHARDGRID_MEMORY, SHARDGRID_DURABILITY
+#   SHARDGRID_PARTITIONS, SHARDGRID_REPLICATION, SHARDGRID_MEMORY, SHARDGRID_DURABILITY,
+#   SHARDGRID_BOOTSTRAP_EXPECT (default 1: <set>-0 bootstraps alone and the others join one by one)
 #   SHARDGRID_ADMIN_TOKEN (read by the server itself), JAVA_OPTS
 #   SHARDGRID_DRY_RUN=1 prints the server arguments instead of starting it (used by a test).
 #
@@ -58,7 +62,7 @@ set -- server \
   --memory "${SHARDGRID_MEMORY:-1g}" \
   --durability "${SHARDGRID_DURABILITY:-sync}"
 if [ "$ORDINAL" = "0" ]; then
-  set -- "$@" --bootstrap
+  set -- "$@" --bootstrap --bootstrap-expect "${SHARDGRID_BOOTSTRAP_EXPECT:-1}"
 else
   set -- "$@" --join "${SEED}:8080"
 fi

@@ -61,6 +61,8 @@ class DeployManifestsTest {
         assertThat(ports(at(headless, "spec", "ports"), "port")).containsOnly(8080, 9090, 11000);
         assertThat(ports(at(container(set), "ports"), "containerPort")).containsOnly(8080, 9090, 11000);
         assertThat(at(set, "spec", "replicas")).isEqualTo(3);
+        // Pod 0 founds the cluster with the first three and is ready only once they joined.
+        assertThat(at(set, "spec", "podManagementPolicy")).isEqualTo("Parallel");
         assertThat(at(only("PodDisruptionBudget"), "spec", "maxUnavailable")).isEqualTo(1);
     }
 
@@ -76,6 +78,10 @@ class DeployManifestsTest {
     void podZeroBootstrapsAndTheOthersJoinItWithFlagsTheServerAccepts() throws Exception {
         ServerConfig first = parseServer(entrypointArgs("shardgrid-0"));
         assertThat(first.bootstrap()).isTrue();
+        assertThat(first.bootstrapExpect()).as("bootstrap alone unless asked").isEqualTo(1);
+        Map<String, String> founding = new HashMap<>(Map.of("POD_NAME", "shardgrid-0", "NAMESPACE", "prod"));
+        founding.put("SHARDGRID_BOOTSTRAP_EXPECT", envOfStatefulSet("SHARDGRID_BOOTSTRAP_EXPECT"));
+        assertThat(parseServer(entrypointArgs(founding)).bootstrapExpect()).isEqualTo(3);
         assertThat(first.nodeId()).isEqualTo("shardgrid-0");
         assertThat(first.grpcAddress()).isEqualTo("shardgrid-0.shardgrid.prod.svc.cluster.local:9090");
 
@@ -149,6 +155,7 @@ class DeployManifestsTest {
         env.put("POD_NAME", "shardgrid-0");
         ServerConfig first = parseServer(entrypointArgs(env));
         assertThat(first.bootstrap()).isTrue();
+        assertThat(first.bootstrapExpect()).isEqualTo(3);
         assertThat(first.grpcAddress()).isEqualTo("shardgrid-0:9090");
         assertThat(first.partitions()).isEqualTo(64);
 
@@ -246,6 +253,12 @@ class DeployManifestsTest {
             "containers");
         assertThat(containers).hasSize(1);
         return containers.get(0);
+    }
+
+    @SuppressWarnings("unchecked")
+    private String envOfStatefulSet(String name) {
+        return ((List<Map<String, Object>>) container(only("StatefulSet")).get("env")).stream()
+            .filter(e -> name.equals(e.get("name"))).map(e -> String.valueOf(e.get("value"))).findFirst().orElseThrow();
     }
 
     @SuppressWarnings("unchecked")
