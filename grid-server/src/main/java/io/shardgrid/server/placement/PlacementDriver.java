@@ -66,6 +66,7 @@ public final class PlacementDriver implements AutoCloseable {
     private final SplitRunner splits;
     private final SplitPlanner splitPlanner;
     private final PartitionLoadTracker load;
+    private final OperatorAdmission admission;
     private final AtomicLong ids = new AtomicLong();
     private final String nodeId;
     private final PeerProbe peers;
@@ -92,6 +93,7 @@ public final class PlacementDriver implements AutoCloseable {
         this.splitPlanner = new SplitPlanner(settings.splits().partitionsPerNode(), settings.splits().hotOpsPerSec(),
             settings.splits().splitBytes());
         this.load = new PartitionLoadTracker(settings.splits().hotOpsPerSec(), settings.splits().hotFor().toMillis());
+        this.admission = new OperatorAdmission(settings.maxMoves(), settings.maxMovesPerNode(), TRANSFERS_PER_ROUND);
         this.rounds = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named(nodeId + "-placement"));
         this.workers = Executors.newFixedThreadPool(settings.maxMoves() + 1,
             DaemonThreads.numbered(nodeId + "-placement-op"));
@@ -288,50 +290,9 @@ public final class PlacementDriver implements AutoCloseable {
 
     /** Starts what the limits allow of {@code planned}; returns what started. */
     public List<Operator> start(List<Operator> planned) {
-        List<Operator> started = new ArrayList<>();
-        Map<String, Integer> movesPerNode = new HashMap<>();
-        Set<Integer> busy = new HashSet<>(splits.running());
-        int moves = 0;
-        for (RunningOperator r : running.values()) {
-            busy.add(r.operator().partitionId());
-            if (r.operator() instanceof MoveReplica m) {
-                moves++;
-                movesPerNode.merge(m.fromNodeId(), 1, Integer::sum);
-                movesPerNode.merge(m.toNodeId(), 1, Integer::sum);
-            }
-        }
-        int transfers = 0;
-        boolean splitting = !splits.running().isEmpty()
-            || running.values().stream().anyMatch(r -> r.operator() instanceof SplitPartition);
-        for (Operator op : planned) {
-            if (busy.contains(op.partitionId())) {
-                continue;
-            }
-            if (op instanceof SplitPartition) {
-                if (splitting) {
-                    continue;
-                }
-                splitting = true;
-            } else if (op instanceof MoveReplica m) {
-                if (moves >= settings.maxMoves()
-                    || movesPerNode.getOrDefault(m.fromNodeId(), 0) >= settings.maxMovesPerNode()
-                    || movesPerNode.getOrDefault(m.toNodeId(), 0) >= settings.maxMovesPerNode()) {
-                    continue;
-                }
-                moves++;
-                if (!m.fromNodeId().isEmpty()) {
-                    movesPerNode.merge(m.fromNodeId(), 1, Integer::sum);
-                }
-                if (!m.toNodeId().isEmpty()) {
-                    movesPerNode.merge(m.toNodeId(), 1, Integer::sum);
-                }
-            } else if (transfers++ >= TRANSFERS_PER_ROUND) {
-                continue;
-            }
-            busy.add(op.partitionId());
-            run(op);
-            started.add(op);
-        }
+        List<Operator> started = admission.admit(planned,
+            running.values().stream().map(RunningOperator::operator).toList(), splits.running());
+        started.forEach(this::run);
         return started;
     }
 
