@@ -39,9 +39,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs placement: on the meta leader it re-plans every {@code interval} (liveness from asking
- * every node each round, the {@link PlacementPlanner}) and starts the planned operators within the move
- * limits, including the splits its {@link SplitPlanner} asks for (one at a time, from the leaders'
- * write counters that {@link PartitionLoadTracker} turns into rates); on every node it deletes local
+ * every node each round, the {@link PlacementPlanner}) and starts the planned operators within the
+ * move limits ({@link OperatorAdmission}), including the splits its {@link SplitPlanner} asks for
+ * (one at a time, from the leaders' operation counters that {@link PartitionLoadTracker} turns into
+ * rates, and the partitions' sizes); on every node it deletes local
  * copies of partitions the map no longer gives this node ({@link StrayCopyCleaner}). Admin calls reach it
  * through {@link #rebalance}, {@link #move}, {@link #transferLeader}, {@link #drain} and
  * {@link #remove}.
