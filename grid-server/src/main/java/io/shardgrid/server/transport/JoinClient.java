@@ -10,6 +10,7 @@ import io.shardgrid.proto.v1.JoinRequest;
 import io.shardgrid.server.config.ServerConfig;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.ConnectException;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -29,10 +30,11 @@ public final class JoinClient {
     private static final Logger LOG = LoggerFactory.getLogger(JoinClient.class);
     private static final Duration DEADLINE = Duration.ofMinutes(3);
     /**
-     * The target may still be starting (seconds) or electing: try again soon, then every second or
-     * so (a node started together with its seed, as local-cluster does, joins as soon as it can).
+     * The target may still be starting (seconds) or electing: try again soon, then every half second
+     * or so (a node started together with its seed, as local-cluster does, joins as soon as it can;
+     * a founding waits for the last founder's join).
      */
-    private static final RetryPolicy RETRY = RetryPolicy.exponential(Duration.ofMillis(250), Duration.ofSeconds(1));
+    private static final RetryPolicy RETRY = RetryPolicy.exponential(Duration.ofMillis(100), Duration.ofMillis(500));
 
     private final ServerConfig config;
     private final TlsContexts tls;
@@ -56,11 +58,18 @@ public final class JoinClient {
         });
     }
 
-    /** One try: HTTP first, then gRPC; fails with both reasons. */
+    /**
+     * One try: HTTP first, then gRPC; fails with both reasons. Not gRPC when nothing listens at the
+     * address yet (a seed still starting): a gRPC channel per try cost the starting node CPU.
+     */
     private void joinOnce(String target) throws IOException {
         try {
             joinOverHttp(target);
         } catch (IOException httpFailure) {
+            if (httpFailure instanceof ConnectException) {
+                throw new IOException("join via " + target + " failed: nothing listens there yet ("
+                    + httpFailure.getMessage() + ")", httpFailure);
+            }
             try {
                 joinOverGrpc(target);
             } catch (RuntimeException grpcFailure) {
