@@ -5,6 +5,8 @@ import io.shardgrid.common.routing.Partitioner;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.LongFunction;
+import java.util.function.ToLongFunction;
 
 /**
  * Decides whether the cluster needs one more partition, and which to split. Pure: the same views
@@ -86,24 +88,24 @@ public final class SplitPlanner {
 
     /** The partition that ran hottest through the whole window, if one reached the threshold. */
     private Optional<SplitPartition> hottest(List<PartitionView> partitions) {
-        return partitions.stream()
-            .filter(p -> hotOpsPerSec > 0 && p.sustainedOpsPerSec() >= hotOpsPerSec)
-            .filter(p -> p.rangeBits() < HashRange.MAX_BITS)
-            .max(Comparator.comparingLong(PartitionView::sustainedOpsPerSec)
-                .thenComparing(PartitionView::partitionId, Comparator.reverseOrder()))
-            .map(p -> new SplitPartition(p.partitionId(), String.format("hot: %d ops/s >= %d",
-                p.sustainedOpsPerSec(), hotOpsPerSec)));
+        return highest(partitions, PartitionView::sustainedOpsPerSec, hotOpsPerSec,
+            ops -> String.format("hot: %d ops/s >= %d", ops, hotOpsPerSec));
     }
 
     /** The partition holding the most live bytes, if one reached the size threshold. */
     private Optional<SplitPartition> biggest(List<PartitionView> partitions) {
+        return highest(partitions, PartitionView::bytes, splitBytes,
+            bytes -> String.format("big: %d MiB >= %d MiB", bytes >> 20, splitBytes >> 20));
+    }
+
+    /** The splittable partition with the highest {@code measure} at or over {@code threshold} (0 = none); ties: the lower id. */
+    private static Optional<SplitPartition> highest(List<PartitionView> partitions, ToLongFunction<PartitionView> measure,
+                                                    long threshold, LongFunction<String> reason) {
         return partitions.stream()
-            .filter(p -> splitBytes > 0 && p.bytes() >= splitBytes)
+            .filter(p -> threshold > 0 && measure.applyAsLong(p) >= threshold)
             .filter(p -> p.rangeBits() < HashRange.MAX_BITS)
-            .max(Comparator.comparingLong(PartitionView::bytes)
-                .thenComparing(PartitionView::partitionId, Comparator.reverseOrder()))
-            .map(p -> new SplitPartition(p.partitionId(), String.format("big: %d MiB >= %d MiB",
-                p.bytes() >> 20, splitBytes >> 20)));
+            .max(Comparator.comparingLong(measure).thenComparing(PartitionView::partitionId, Comparator.reverseOrder()))
+            .map(p -> new SplitPartition(p.partitionId(), reason.apply(measure.applyAsLong(p))));
     }
 
     /** The fewest partitions that put the cluster in the band: T replicas per node, and one partition per node. */
