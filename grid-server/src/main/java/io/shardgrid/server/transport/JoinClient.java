@@ -29,6 +29,7 @@ import org.slf4j.LoggerFactory;
 public final class JoinClient {
     private static final Logger LOG = LoggerFactory.getLogger(JoinClient.class);
     private static final Duration DEADLINE = Duration.ofMinutes(3);
+    private static final Duration LOG_EVERY = Duration.ofSeconds(5);
     /**
      * The target may still be starting (seconds) or electing: try again soon, then every half second
      * or so (a node started together with its seed, as local-cluster does, joins as soon as it can;
@@ -46,6 +47,7 @@ public final class JoinClient {
 
     public void join(String address) throws IOException {
         String target = address.startsWith(":") ? "127.0.0.1" + address : address;
+        long[] nextLogNanos = {System.nanoTime()};
         RETRY.call(DEADLINE, () -> {
             joinOnce(target);
             return null;
@@ -53,7 +55,11 @@ public final class JoinClient {
             if (!(failure instanceof IOException)) {
                 return false;
             }
-            LOG.info("{}: {}; retrying", config.nodeId(), failure.getMessage());
+            // Tries come every 0.1-0.5 s while a seed starts: say why at most every few seconds.
+            if (System.nanoTime() - nextLogNanos[0] >= 0) {
+                LOG.info("{}: {}; retrying", config.nodeId(), failure.getMessage());
+                nextLogNanos[0] = System.nanoTime() + LOG_EVERY.toNanos();
+            }
             return true;
         });
     }
