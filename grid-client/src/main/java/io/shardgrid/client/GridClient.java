@@ -45,8 +45,9 @@ import java.util.function.Function;
  * write (a lost connection, an attempt without an answer, OUTCOME_UNKNOWN from the node) is retried
  * for {@code get}, {@code set} and {@code delete} (applying them twice is harmless); {@code increment}
  * and {@code compareAndSet} then fail with OUTCOME_UNKNOWN. When retrying stops, the caller gets the
- * last attempt's code, never a DEADLINE_EXCEEDED that hides it, unless an earlier attempt of a write
- * may have been applied: then OUTCOME_UNKNOWN, whatever later attempts answered.
+ * last attempt's code, never a DEADLINE_EXCEEDED that hides it (an attempt the deadline cut short
+ * reports the one before it), unless an earlier attempt of a write may have been applied: then
+ * OUTCOME_UNKNOWN, whatever later attempts answered.
  *
  * <p><b>Errors.</b> Every future fails only with a {@link GridException} carrying its
  * {@link GridErrorCode} (the table in {@code proto/shardgrid/v1/errors.proto}; {@code join()} and

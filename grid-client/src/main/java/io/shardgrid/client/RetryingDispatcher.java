@@ -71,7 +71,7 @@ final class RetryingDispatcher implements AutoCloseable {
         }
         CompletableFuture<T> result = new CompletableFuture<>();
         RetryPolicy.Backoff backoff = POLICY.until(System.nanoTime() + config.timeout().toNanos());
-        attempt(new Call<>(key, op, idempotent, anyReplica, errorOf, valueOf, result, backoff), 0, false);
+        attempt(new Call<>(key, op, idempotent, anyReplica, errorOf, valueOf, result, backoff), 0, false, null);
         // whenCompleteAsync completes its own future on the executor, so the caller's stages run there.
         return callbackExecutor == null ? result : result.whenCompleteAsync((v, e) -> { }, callbackExecutor);
     }
@@ -82,7 +82,8 @@ final class RetryingDispatcher implements AutoCloseable {
                            CompletableFuture<T> result, RetryPolicy.Backoff backoff) {
     }
 
-    private <T> void attempt(Call<T> call, int attempt, boolean mayHaveApplied) {
+    /** @param previous the last attempt's error, null before the first */
+    private <T> void attempt(Call<T> call, int attempt, boolean mayHaveApplied, GridException previous) {
         PartitionMap map;
         try {
             map = routes.map();
@@ -96,7 +97,13 @@ final class RetryingDispatcher implements AutoCloseable {
         long attemptMs = Math.min(remainingMs, ATTEMPT_TIMEOUT_MS);
         pipeline(address).submit(call.op().clone(), attemptMs).whenComplete((r, failure) -> {
             GridException error;
-            if (failure instanceof TimeoutException) {
+            if (failure instanceof TimeoutException && previous != null && attemptMs < ATTEMPT_TIMEOUT_MS) {
+                // The call's deadline, not the node, cut this attempt short: the attempt before it tells
+                // why the call failed (and this one, a write, may have been applied).
+                call.result().completeExceptionally(finalError(previous, call.idempotent(), attempt + 1,
+                    mayHaveApplied || !call.op().hasGet(), " within " + config.timeout().toMillis() + " ms"));
+                return;
+            } else if (failure instanceof TimeoutException) {
                 error = new GridException(GridErrorCode.DEADLINE_EXCEEDED, "no answer from " + address + " within "
                     + attemptMs + " ms; the operation may or may not have been applied");
             } else if (failure != null) {
@@ -140,9 +147,9 @@ final class RetryingDispatcher implements AutoCloseable {
             routes.refresh();
         }
         if (delayNs == 0) {
-            attempt(call, attempts, maybe);
+            attempt(call, attempts, maybe, error);
         } else {
-            scheduler.schedule(() -> attempt(call, attempts, maybe), delayNs, TimeUnit.NANOSECONDS);
+            scheduler.schedule(() -> attempt(call, attempts, maybe, error), delayNs, TimeUnit.NANOSECONDS);
         }
     }
 
@@ -159,7 +166,7 @@ final class RetryingDispatcher implements AutoCloseable {
             || (!idempotent && code.retry() == GridErrorCode.Retry.IF_IDEMPOTENT);
         if (mayHaveApplied && hidesMaybe && code != GridErrorCode.OUTCOME_UNKNOWN) {
             return new GridException(GridErrorCode.OUTCOME_UNKNOWN, tried + "the operation may or may not have "
-                + "been applied; the last attempt answered " + error.getMessage(), error.leaderHint(),
+                + "been applied; the last answer was " + error.getMessage(), error.leaderHint(),
                 error.mapEpoch(), error);
         }
         return tried.isEmpty() ? error

@@ -36,13 +36,15 @@ import org.junit.jupiter.api.Test;
  * A real gRPC server that drops every Batch stream after receiving ops, as a node dying mid-write
  * would (the client cannot know whether they were applied), except that a set of the key "full" is
  * refused as a node whose memory budget is full refuses it, and a set of "moved" is dropped once
- * and then answered NOT_LEADER, as by a node that lost leadership.
+ * and then answered NOT_LEADER, as by a node that lost leadership, and a set of "silent" is dropped
+ * once and then never answered, as by a node that hangs.
  */
 class RetryPolicyTest {
     private final AtomicInteger increments = new AtomicInteger();
     private final AtomicInteger sets = new AtomicInteger();
     private final AtomicInteger fullSets = new AtomicInteger();
     private final AtomicInteger movedSets = new AtomicInteger();
+    private final AtomicInteger silentSets = new AtomicInteger();
     private Server server;
     private GridClient client;
 
@@ -99,6 +101,20 @@ class RetryPolicyTest {
         assertThat(movedSets.get()).isGreaterThan(1);
     }
 
+    @Test
+    void aSetWhoseLastAttemptTheDeadlineCutShortEndsWithTheEarlierAttemptsCause() {
+        // 1 s, under one attempt's 2 s: the deadline, not the attempt timeout, ends the second try.
+        try (GridClient shortDeadline = GridClient.builder().seeds("127.0.0.1:" + server.getPort())
+                .timeout(Duration.ofSeconds(1)).build()) {
+            assertThatThrownBy(() -> shortDeadline.sync().set("silent", "v", Duration.ZERO))
+                .isInstanceOfSatisfying(GridException.class, e -> {
+                    assertThat(e.code()).isEqualTo(GridErrorCode.OUTCOME_UNKNOWN);
+                    assertThat(e.getMessage()).contains("node went away");
+                });
+        }
+        assertThat(silentSets.get()).isGreaterThan(1);
+    }
+
     private PartitionMapMessage map() {
         NodeDescriptor self = new NodeDescriptor("fake", "127.0.0.1:" + server.getPort(), "", "");
         return PartitionMapCodec.toMessage(PartitionMap.bootstrap(self, 1, 1));
@@ -129,6 +145,9 @@ class RetryPolicyTest {
                         fullSets.incrementAndGet();
                         refuse(request.getOps(0), ErrorCode.RESOURCE_EXHAUSTED,
                             "the node's memory budget is full; nothing was written");
+                        return;
+                    }
+                    if (key.equals("silent") && silentSets.getAndIncrement() > 0) {
                         return;
                     }
                     if (key.equals("moved") && movedSets.getAndIncrement() > 0) {
