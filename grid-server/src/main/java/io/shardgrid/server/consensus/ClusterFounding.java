@@ -4,8 +4,13 @@ import io.shardgrid.common.error.GridErrorCode;
 import io.shardgrid.common.error.GridException;
 import io.shardgrid.common.routing.NodeDescriptor;
 import io.shardgrid.common.routing.PartitionMap;
+import io.shardgrid.common.routing.PartitionMapCodec;
+import io.shardgrid.proto.v1.PartitionMapMessage;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,6 +36,10 @@ import org.slf4j.LoggerFactory;
  * all N with all N as voters, and records a first map that names them all. No membership change
  * runs, so the groups elect as soon as they exist on two nodes; a founder's join call waits here
  * meanwhile and is answered once the map is recorded. A bootstrap alone is the case N = 1.
+ *
+ * <p>The first map is written to the data directory before any group is created and removed once
+ * the meta group holds it: a founder killed in between restarts with groups that no map names, and
+ * {@link #resumeIfInterrupted} finishes the founding from that file instead of serving nothing.
  */
 final class ClusterFounding {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterFounding.class);
@@ -39,6 +48,7 @@ final class ClusterFounding {
     private static final long PROGRESS_LOG_MS = 5_000;
     /** Past this the first map is proposed anyway: the raft client finds the leader itself, only slower. */
     private static final Duration META_LEADER_WAIT = Duration.ofSeconds(10);
+    private static final String PENDING_MAP_FILE = "founding-map.pb";
 
     private final RatisNode node;
     private final RaftClients clients;
@@ -61,10 +71,10 @@ final class ClusterFounding {
             List<NodeDescriptor> founders = new ArrayList<>();
             founders.add(node.config().descriptor());
             founders.addAll(awaitJoiners(expected - 1));
-            createGroups(founders, partitionCount);
-            awaitMetaLeader();
             PartitionMap first = PartitionMap.founding(founders, partitionCount, replicationFactor);
-            if (!maps.propose(first)) {
+            DurableFiles.replace(pendingMapFile(), pendingMapFile().resolveSibling(PENDING_MAP_FILE + ".tmp"),
+                out -> PartitionMapCodec.toMessage(first).writeTo(out));
+            if (!record(first)) {
                 throw new IOException("another first map was recorded while founding the cluster");
             }
             founded.complete(first);
@@ -73,6 +83,39 @@ final class ClusterFounding {
             founded.completeExceptionally(e);
             throw e;
         }
+    }
+
+    /**
+     * On a restart: if this node was killed while founding (its first map written, maybe not all
+     * groups created, the map not recorded), creates what is missing and records that map.
+     */
+    void resumeIfInterrupted() throws IOException {
+        if (!Files.exists(pendingMapFile())) {
+            return;
+        }
+        PartitionMap first;
+        try (InputStream in = Files.newInputStream(pendingMapFile())) {
+            first = PartitionMapCodec.fromMessage(PartitionMapMessage.parseFrom(in));
+        }
+        LOG.info("{}: resuming a founding that stopped before its first map was recorded (founders {})",
+            node.config().nodeId(), first.nodes().keySet());
+        // Not installed: the map was recorded just before the node stopped (only a founding proposes epoch 1).
+        boolean installed = record(first);
+        LOG.info("{}: founding resumed; first map {}", node.config().nodeId(),
+            installed ? "recorded now" : "was already recorded");
+    }
+
+    /** Creates every group on every founder, proposes {@code first}; whether the meta group installed it. */
+    private boolean record(PartitionMap first) throws IOException {
+        createGroups(List.copyOf(first.nodes().values()), first.partitions().size());
+        awaitMetaLeader();
+        boolean installed = maps.propose(first);
+        Files.delete(pendingMapFile());
+        return installed;
+    }
+
+    private Path pendingMapFile() {
+        return node.config().dataDir().resolve(PENDING_MAP_FILE);
     }
 
     /**

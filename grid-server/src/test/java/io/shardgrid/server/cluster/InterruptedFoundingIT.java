@@ -1,0 +1,94 @@
+package io.shardgrid.server.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The bootstrapping node of a {@code --bootstrap-expect 3} founding is killed with SIGKILL as soon as
+ * its first raft group exists, before the first map can be recorded (the meta group's first election
+ * alone takes 0.3 s or more), and started again with the same command: it finishes the founding, and
+ * all three nodes become ready and serve.
+ */
+class InterruptedFoundingIT {
+    @TempDir
+    Path dir;
+    private final int[] http = new int[4];
+    private ServerProcesses servers;
+
+    @AfterEach
+    void stopAll() throws InterruptedException {
+        if (servers != null) {
+            servers.close();
+        }
+    }
+
+    @Test
+    void aFounderKilledBetweenCreatingGroupsAndRecordingTheFirstMapFinishesTheFoundingOnRestart() throws Exception {
+        servers = new ServerProcesses(dir);
+        for (int i = 1; i <= 3; i++) {
+            http[i] = TestPorts.next();
+        }
+        // The joiners first: they wait for their seed, which then founds with them at once.
+        for (int i : List.of(2, 3, 1)) {
+            List<String> args = new ArrayList<>(List.of("-node_id", "node" + i,
+                "-http_addr", "127.0.0.1:" + http[i],
+                "--grpc-addr", TestPorts.nextLoopbackAddress(),
+                "-raft_addr", TestPorts.nextLoopbackAddress(),
+                "-raft_dir", dataDir(i).toString(),
+                "--partitions", "8", "--memory", "64m", "--partitions-per-node", "0"));
+            if (i == 1) {
+                args.addAll(List.of("-bootstrap", "--bootstrap-expect", "3"));
+            } else {
+                args.addAll(List.of("-join", "127.0.0.1:" + http[1]));
+            }
+            servers.start(i, http[i], args);
+        }
+        Path raftStorage = dataDir(1).resolve("raft");
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (groupDirectories(raftStorage) == 0) {
+            assertThat(System.nanoTime()).as("node1 created no raft group within 120 s").isLessThan(deadline);
+            Thread.sleep(2);
+        }
+        servers.kill9(1);
+        assertThat(dataDir(1).resolve("founding-map.pb"))
+            .as("node1 was killed after its founding recorded the first map; nothing left to test").exists();
+
+        servers.restart(1);
+        for (int i = 1; i <= 3; i++) {
+            servers.awaitReady(i);
+        }
+        assertThat(Files.readString(dir.resolve("node1.log"))).contains("resuming a founding");
+        assertThat(dataDir(1).resolve("founding-map.pb")).doesNotExist();
+        for (int k = 0; k < 60; k++) {
+            assertThat(servers.get(1 + k % 3, "/set?key=k" + k + "&value=v" + k).statusCode()).isEqualTo(200);
+        }
+        for (int k = 0; k < 60; k++) {
+            for (int node = 1; node <= 3; node++) {
+                assertThat(servers.get(node, "/get?key=k" + k).body()).as("k%d on node%d", k, node).isEqualTo("v" + k);
+            }
+        }
+    }
+
+    private Path dataDir(int i) {
+        return dir.resolve("raft_node" + i);
+    }
+
+    /** Ratis keeps each group in a directory named by its id under the storage directory. */
+    private static long groupDirectories(Path storage) throws IOException {
+        if (!Files.isDirectory(storage)) {
+            return 0;
+        }
+        try (Stream<Path> entries = Files.list(storage)) {
+            return entries.filter(Files::isDirectory).count();
+        }
+    }
+}
