@@ -86,12 +86,14 @@ final class ClusterFounding {
     }
 
     /**
-     * On a restart: if this node was killed while founding (its first map written, maybe not all
-     * groups created, the map not recorded), creates what is missing and records that map.
+     * On a restart: if this node stopped while founding (its first map written, maybe some groups
+     * created, the map maybe not recorded), finishes that founding with the founders it had: deletes
+     * the groups that can never elect ({@link NeverElectedGroups}), creates what is missing and
+     * records the map. Returns whether there was a founding to finish.
      */
-    void resumeIfInterrupted() throws IOException {
+    boolean resumeIfInterrupted() throws IOException {
         if (!Files.exists(pendingMapFile())) {
-            return;
+            return false;
         }
         PartitionMap first;
         try (InputStream in = Files.newInputStream(pendingMapFile())) {
@@ -99,15 +101,18 @@ final class ClusterFounding {
         }
         LOG.info("{}: resuming a founding that stopped before its first map was recorded (founders {})",
             node.config().nodeId(), first.nodes().keySet());
+        new NeverElectedGroups(clients, node.config().nodeId())
+            .delete(peersOf(first), groupsOf(first.partitions().size()));
         // Not installed: the map was recorded just before the node stopped (only a founding proposes epoch 1).
         boolean installed = record(first);
         LOG.info("{}: founding resumed; first map {}", node.config().nodeId(),
             installed ? "recorded now" : "was already recorded");
+        return true;
     }
 
     /** Creates every group on every founder, proposes {@code first}; whether the meta group installed it. */
     private boolean record(PartitionMap first) throws IOException {
-        createGroups(List.copyOf(first.nodes().values()), first.partitions().size());
+        createGroups(first);
         awaitMetaLeader();
         boolean installed = maps.propose(first);
         Files.delete(pendingMapFile());
@@ -192,11 +197,9 @@ final class ClusterFounding {
      * Every founder creates every group, all founders at once. Ratis creates a node's groups one at a
      * time on one thread, so each founder gets its requests one after another over one connection.
      */
-    private void createGroups(List<NodeDescriptor> founders, int partitionCount) throws IOException {
-        List<RaftPeer> peers = founders.stream().map(RaftClients::peer).toList();
-        List<RaftGroupId> groups = new ArrayList<>();
-        groups.add(GroupIds.META_GROUP);
-        IntStream.range(0, partitionCount).forEach(p -> groups.add(GroupIds.partition(p)));
+    private void createGroups(PartitionMap first) throws IOException {
+        List<RaftPeer> peers = peersOf(first);
+        List<RaftGroupId> groups = groupsOf(first.partitions().size());
         GroupSteps.runAll(node.config().nodeId() + "-found", IntStream.range(0, peers.size()).boxed().toList(), i -> {
             RaftPeer founder = peers.get(i);
             try (RaftClient client = clients.client(GroupIds.META_GROUP, List.of(founder))) {
@@ -209,7 +212,19 @@ final class ClusterFounding {
                 }
             }
         });
-        LOG.info("{}: created the meta group and {} partition groups on {}", node.config().nodeId(), partitionCount,
-            founders.stream().map(NodeDescriptor::nodeId).toList());
+        LOG.info("{}: created the meta group and {} partition groups on {}", node.config().nodeId(),
+            first.partitions().size(), first.nodes().keySet());
+    }
+
+    private static List<RaftPeer> peersOf(PartitionMap first) {
+        return first.nodes().values().stream().map(RaftClients::peer).toList();
+    }
+
+    /** The meta group, then every partition's. */
+    private static List<RaftGroupId> groupsOf(int partitionCount) {
+        List<RaftGroupId> groups = new ArrayList<>();
+        groups.add(GroupIds.META_GROUP);
+        IntStream.range(0, partitionCount).forEach(p -> groups.add(GroupIds.partition(p)));
+        return groups;
     }
 }

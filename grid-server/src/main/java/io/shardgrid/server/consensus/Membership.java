@@ -57,13 +57,15 @@ public final class Membership implements ClusterMembership {
     /**
      * Creates the meta group and every partition group and records the first map: on this node
      * alone ({@code expectedNodes} 1), or on this node and the first {@code expectedNodes - 1} to
-     * join it, all at once ({@link ClusterFounding}). On a restart (the node already holds groups)
-     * it only finishes a founding that was cut short, if one was.
+     * join it, all at once ({@link ClusterFounding}). A founding that was cut short is finished
+     * instead; a restart (the node already holds groups) does nothing more.
      */
     public void bootstrap(int partitionCount, int replicationFactor, int expectedNodes) throws IOException {
+        if (founding.resumeIfInterrupted()) {
+            return;
+        }
         if (node.hasGroups()) {
             LOG.info("{}: data directory already holds {} groups; not bootstrapping again", selfId(), node.groupCount());
-            founding.resumeIfInterrupted();
             return;
         }
         PartitionMap first = founding.found(expectedNodes, partitionCount, replicationFactor);

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -20,11 +21,11 @@ import org.apache.ratis.server.RaftServer;
 final class MetaReplica {
     private final RaftServer server;
     private final LocalRaftSubmitter submitter;
-    private final MetaStateMachine stateMachine;
+    private final Supplier<MetaStateMachine> stateMachine;
     private volatile PartitionMap remoteMap;
 
-    /** {@code stateMachine}: the one the server's registry gives the meta group (made before the server). */
-    MetaReplica(MetaStateMachine stateMachine, RaftServer server, LocalRaftSubmitter submitter) {
+    /** {@code stateMachine}: the one the server's registry gives the meta group now. */
+    MetaReplica(Supplier<MetaStateMachine> stateMachine, RaftServer server, LocalRaftSubmitter submitter) {
         this.stateMachine = stateMachine;
         this.server = server;
         this.submitter = submitter;
@@ -32,7 +33,7 @@ final class MetaReplica {
 
     /** The partition map: from the local meta replica, else the last one fetched from the meta group. */
     PartitionMap map() {
-        PartitionMap local = stateMachine.map();
+        PartitionMap local = stateMachine.get().map();
         return local != null ? local : remoteMap;
     }
 
@@ -44,7 +45,7 @@ final class MetaReplica {
     }
 
     void onMapChange(Consumer<PartitionMap> listener) {
-        stateMachine.addListener(listener);
+        stateMachine.get().addListener(listener);
     }
 
     /** The meta group's leader as this node knows it. */

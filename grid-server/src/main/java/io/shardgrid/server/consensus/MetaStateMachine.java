@@ -41,6 +41,16 @@ final class MetaStateMachine extends SnapshottingStateMachine {
         listeners.add(listener);
     }
 
+    /**
+     * A new state machine for a meta replica created again after this one's was deleted (a state
+     * machine starts only once): no map yet, the same listeners.
+     */
+    MetaStateMachine successor() {
+        MetaStateMachine next = new MetaStateMachine();
+        next.listeners.addAll(listeners);
+        return next;
+    }
+
     static Message propose(PartitionMap next) {
         return Message.valueOf(ByteString.copyFrom(PartitionMapCodec.toMessage(next).toByteArray()));
     }

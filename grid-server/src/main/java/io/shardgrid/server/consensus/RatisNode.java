@@ -35,6 +35,7 @@ import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.StateMachine;
+import org.apache.ratis.util.LifeCycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,7 +54,8 @@ public final class RatisNode implements ConsensusGroups, PartitionMaps, KeyChang
     private final Parameters raftParameters;
     private final IntFunction<PartitionStore> storeFactory;
     private final RaftServer server;
-    private final MetaStateMachine metaStateMachine = new MetaStateMachine();
+    /** Replaced only when the meta replica is deleted and created again ({@link NeverElectedGroups}). */
+    private volatile MetaStateMachine metaStateMachine = new MetaStateMachine();
     private final MetaReplica meta;
     private final LocalRaftSubmitter submitter;
     private final PartitionReadBarriers readBarriers;
@@ -85,7 +87,7 @@ public final class RatisNode implements ConsensusGroups, PartitionMaps, KeyChang
             .setOption(RaftStorage.StartupOption.RECOVER)
             .build();
         this.submitter = new LocalRaftSubmitter(server, config.nodeId(), config.requestTimeout());
-        this.meta = new MetaReplica(metaStateMachine, server, submitter);
+        this.meta = new MetaReplica(() -> metaStateMachine, server, submitter);
         this.readBarriers = new PartitionReadBarriers(this::info, submitter, this::mapEpoch);
         this.leaders = new LeaderHints(config.nodeId(), this::map, this::info, this::hostedPartitions);
         this.splitHost = new NodeSplitHost(server, config.dataDir(), config.nodeId(), this::map);
@@ -175,7 +177,13 @@ public final class RatisNode implements ConsensusGroups, PartitionMaps, KeyChang
 
     private StateMachine newStateMachine(RaftGroupId groupId) {
         if (GroupIds.isMeta(groupId)) {
-            return metaStateMachine;
+            synchronized (this) {
+                // Asked again: the meta replica was deleted and is created anew; a state machine starts once.
+                if (metaStateMachine.getLifeCycleState() != LifeCycle.State.NEW) {
+                    metaStateMachine = metaStateMachine.successor();
+                }
+                return metaStateMachine;
+            }
         }
         int p = GroupIds.partitionOf(groupId);
         if (p < 0) {

@@ -13,10 +13,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The bootstrapping node of a {@code --bootstrap-expect 3} founding is killed with SIGKILL as soon as
- * its first raft group exists, before the first map can be recorded (the meta group's first election
- * alone takes 0.3 s or more), and started again with the same command: it finishes the founding, and
- * all three nodes become ready and serve.
+ * The bootstrapping node of a {@code --bootstrap-expect 3} founding (or every founder) is killed with
+ * SIGKILL as soon as its first raft group exists, before the first map can be recorded (the meta
+ * group's first election alone takes 0.3 s or more), and started again with the same command: the
+ * founding is finished, and all three nodes become ready and serve.
  */
 class InterruptedFoundingIT {
     @TempDir
@@ -33,6 +33,25 @@ class InterruptedFoundingIT {
 
     @Test
     void aFounderKilledBetweenCreatingGroupsAndRecordingTheFirstMapFinishesTheFoundingOnRestart() throws Exception {
+        startFoundingAndKillWhenNode1HoldsAGroup(List.of(1));
+        servers.restart(1);
+        assertFoundedAndServing();
+    }
+
+    /**
+     * Every founder stopped at once: a group none of whose replicas heard from a leader comes back
+     * with no configuration (Ratis keeps a new group's peers in memory only) and could never elect.
+     */
+    @Test
+    void allFoundersKilledMidFoundingAndStartedAgainFinishTheFounding() throws Exception {
+        startFoundingAndKillWhenNode1HoldsAGroup(List.of(1, 2, 3));
+        for (int i = 1; i <= 3; i++) {
+            servers.restart(i);
+        }
+        assertFoundedAndServing();
+    }
+
+    private void startFoundingAndKillWhenNode1HoldsAGroup(List<Integer> victims) throws Exception {
         servers = new ServerProcesses(dir);
         for (int i = 1; i <= 3; i++) {
             http[i] = TestPorts.next();
@@ -58,11 +77,14 @@ class InterruptedFoundingIT {
             assertThat(System.nanoTime()).as("node1 created no raft group within 120 s").isLessThan(deadline);
             Thread.sleep(2);
         }
-        servers.kill9(1);
+        for (int victim : victims) {
+            servers.kill9(victim);
+        }
         assertThat(dataDir(1).resolve("founding-map.pb"))
             .as("node1 was killed after its founding recorded the first map; nothing left to test").exists();
+    }
 
-        servers.restart(1);
+    private void assertFoundedAndServing() throws Exception {
         for (int i = 1; i <= 3; i++) {
             servers.awaitReady(i);
         }
