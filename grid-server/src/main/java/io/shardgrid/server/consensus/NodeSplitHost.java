@@ -57,6 +57,23 @@ final class NodeSplitHost implements SplitHost, AutoCloseable {
     }
 
     @Override
+    public boolean dropIfNeverElected(int partitionId) throws IOException {
+        RaftGroupId groupId = GroupIds.partition(partitionId);
+        if (!hostsGroup(partitionId) || !server.getDivision(groupId).getRaftConf().getCurrentPeers().isEmpty()) {
+            return false;
+        }
+        RaftClientReply reply = server.groupManagement(GroupManagementRequest.newRemove(clientId, server.getId(),
+            callIds.incrementAndGet(), groupId, true, false));
+        if (!reply.isSuccess()) {
+            throw new IOException("could not delete the group of partition " + partitionId + ", which knows no peers: "
+                + reply.getException());
+        }
+        LOG.info("{}: p{} knew no peers (all its replicas stopped before its first election); deleted to add it again",
+            nodeId, partitionId);
+        return true;
+    }
+
+    @Override
     public Path seedFile(int partitionId) {
         return seeds.resolve("p" + partitionId + ".seed");
     }

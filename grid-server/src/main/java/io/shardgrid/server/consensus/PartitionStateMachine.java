@@ -283,7 +283,8 @@ final class PartitionStateMachine extends SnapshottingStateMachine {
      * node with this group's peers and takes the seed as its first snapshot, and only then do the
      * moved keys leave this store and the range halve. A replay after a restart finds the child's
      * group there already and only drops the upper half. An I/O failure stops this replica's apply
-     * (the entry is not skipped): replicas may differ in speed, never in state.
+     * (the entry is not skipped): replicas may differ in speed, never in state. A child group that
+     * knows no peers after a restart ({@link SplitHost#dropIfNeverElected}) is added again the same way.
      */
     private Message applySplit(SplitEntry split, LogEntryProto log) {
         HashRange parent = split.parentRange();
@@ -316,7 +317,7 @@ final class PartitionStateMachine extends SnapshottingStateMachine {
         HashRange upper = split.parentRange().upper();
         int child = split.childId();
         Path seed = splitHost.seedFile(child);
-        if (!splitHost.hostsGroup(child)) {
+        if (!splitHost.hostsGroup(child) || splitHost.dropIfNeverElected(child)) {
             Files.createDirectories(seed.getParent());
             DurableFiles.replace(seed, seed.resolveSibling(seed.getFileName() + ".tmp"), out -> {
                 new PartitionSnapshotHeader(applyClockMs, upper, List.of()).write(out);

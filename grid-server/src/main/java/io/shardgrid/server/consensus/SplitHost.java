@@ -10,6 +10,14 @@ interface SplitHost {
     boolean hostsGroup(int partitionId);
 
     /**
+     * If this node's group of {@code partitionId} knows no peers, deletes it and returns true. Ratis
+     * keeps a new group's peers in memory until a leader's first entry reaches disk: a child whose
+     * replicas were all stopped before its first election comes back unable to elect, holding only
+     * its seed, which a replayed split entry then writes again and adds afresh.
+     */
+    boolean dropIfNeverElected(int partitionId) throws IOException;
+
+    /**
      * Where the first state of a partition split off another is kept until its group has taken it
      * as its own snapshot; on the node's disk, outside any group's directory.
      */

@@ -15,15 +15,20 @@ import io.shardgrid.proto.v1.GridAdminGrpc;
 import io.shardgrid.proto.v1.GridRoutingGrpc;
 import io.shardgrid.proto.v1.SplitRequest;
 import io.shardgrid.server.transport.TokenInterceptor;
+import java.io.IOException;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Three {@code grid server} processes; partition 1's leader is killed with SIGKILL as soon as its
  * split has started: the split finishes without it (the admin call's raft client retries on the
  * new leader, or the placement driver finishes it), and every acknowledged write is readable from
- * every node after the killed one is back.
+ * every node after the killed one is back. Also: all three killed in the middle of the split.
  */
 class ProcessSplitIT {
     @TempDir
@@ -52,28 +57,7 @@ class ProcessSplitIT {
 
     @Test
     void killingTheParentsLeaderAsItsSplitStartsLosesNoAcknowledgedWrite() throws Exception {
-        servers = new ServerProcesses(dir);
-        for (int i = 1; i <= 3; i++) {
-            http[i] = TestPorts.next();
-            grpc[i] = TestPorts.nextLoopbackAddress();
-        }
-        for (int i = 1; i <= 3; i++) {
-            List<String> args = new ArrayList<>(List.of("-node_id", "node" + i,
-                "-http_addr", "127.0.0.1:" + http[i], "--grpc-addr", grpc[i],
-                "-raft_addr", TestPorts.nextLoopbackAddress(),
-                "-raft_dir", dir.resolve("raft_node" + i).toString(),
-                "--partitions", "2", "--memory", "64m", "--admin-token", "split-test",
-                "--partitions-per-node", "0", "--split-hot-writes", "0",
-                "--placement-interval", "500ms"));
-            args.addAll(i == 1 ? List.of("-bootstrap") : List.of("-join", "127.0.0.1:" + http[1]));
-            servers.start(i, http[i], args);
-            servers.awaitReady(i);
-        }
-        List<String> acknowledged = new ArrayList<>();
-        for (int i = 0; i < 200; i++) {
-            setUntilAcknowledged(1 + i % 3, "k" + i, acknowledged);
-        }
-
+        List<String> acknowledged = startThreeNodesAndWrite(200);
         await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> map(1).partition(1).hasLeaderHint());
         PartitionMap before = map(1);
         HashRange parentRange = before.partition(1).range();
@@ -118,6 +102,99 @@ class ProcessSplitIT {
             }
         }
         assertThat(map(victim).partitionCount()).isEqualTo(3);
+    }
+
+    /**
+     * Every replica of partition 1 is killed as soon as all three hold the group split off it, before
+     * that group's first election (0.3 s or more after it starts): its replicas come back without
+     * peers (Ratis had them in memory only), the replayed split entry adds it again from the seed,
+     * and the split finishes with every acknowledged write readable.
+     */
+    @Test
+    void killingEveryReplicaBeforeTheChildsFirstElectionFinishesTheSplitOnRestart() throws Exception {
+        List<String> acknowledged = startThreeNodesAndWrite(200);
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> map(1).partition(1).hasLeaderHint());
+        HashRange parentRange = map(1).partition(1).range();
+        Map<Integer, Set<Path>> groupsBefore = new HashMap<>();
+        for (int i = 1; i <= 3; i++) {
+            groupsBefore.put(i, groupDirectories(i));
+        }
+        CompletableFuture<?> split = CompletableFuture.supplyAsync(() -> admin(1)
+            .split(SplitRequest.newBuilder().setPartitionId(1).build()));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!everyNodeHasANewGroup(groupsBefore)) {
+            assertThat(System.nanoTime()).as("the child group did not appear on every node within 60 s")
+                .isLessThan(deadline);
+            Thread.sleep(2);
+        }
+        for (int i = 1; i <= 3; i++) {
+            servers.kill9(i);
+        }
+        split.handle((r, e) -> null).get(60, TimeUnit.SECONDS);
+
+        for (int i = 1; i <= 3; i++) {
+            servers.restart(i);
+        }
+        for (int i = 1; i <= 3; i++) {
+            servers.awaitReady(i);
+        }
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+            .untilAsserted(() -> {
+                PartitionMap m = map(1);
+                assertThat(m.splitting()).isEmpty();
+                assertThat(m.partition(2).range()).isEqualTo(parentRange.upper());
+            });
+        for (int i = 200; i < 260; i++) {
+            setUntilAcknowledged(1 + i % 3, "k" + i, acknowledged);
+        }
+        for (String key : acknowledged) {
+            for (int node = 1; node <= 3; node++) {
+                HttpResponse<String> r = servers.get(node, "/get?key=" + key);
+                assertThat(r.statusCode()).as(key + " on node" + node).isEqualTo(200);
+                assertThat(r.body()).isEqualTo("v" + key.substring(1));
+            }
+        }
+    }
+
+    private List<String> startThreeNodesAndWrite(int keys) throws Exception {
+        servers = new ServerProcesses(dir);
+        for (int i = 1; i <= 3; i++) {
+            http[i] = TestPorts.next();
+            grpc[i] = TestPorts.nextLoopbackAddress();
+        }
+        for (int i = 1; i <= 3; i++) {
+            List<String> args = new ArrayList<>(List.of("-node_id", "node" + i,
+                "-http_addr", "127.0.0.1:" + http[i], "--grpc-addr", grpc[i],
+                "-raft_addr", TestPorts.nextLoopbackAddress(),
+                "-raft_dir", dir.resolve("raft_node" + i).toString(),
+                "--partitions", "2", "--memory", "64m", "--admin-token", "split-test",
+                "--partitions-per-node", "0", "--split-hot-writes", "0",
+                "--placement-interval", "500ms"));
+            args.addAll(i == 1 ? List.of("-bootstrap") : List.of("-join", "127.0.0.1:" + http[1]));
+            servers.start(i, http[i], args);
+            servers.awaitReady(i);
+        }
+        List<String> acknowledged = new ArrayList<>();
+        for (int i = 0; i < keys; i++) {
+            setUntilAcknowledged(1 + i % 3, "k" + i, acknowledged);
+        }
+        return acknowledged;
+    }
+
+    private boolean everyNodeHasANewGroup(Map<Integer, Set<Path>> before) throws IOException {
+        for (int i = 1; i <= 3; i++) {
+            if (before.get(i).containsAll(groupDirectories(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Ratis keeps each group in a directory named by its id under the node's storage directory. */
+    private Set<Path> groupDirectories(int node) throws IOException {
+        try (Stream<Path> entries = Files.list(dir.resolve("raft_node" + node).resolve("raft"))) {
+            return entries.filter(Files::isDirectory).collect(Collectors.toSet());
+        }
     }
 
     /** Sets {@code key} through {@code node}, retrying while a partition has no leader. */

@@ -188,6 +188,11 @@ class PartitionSplitApplyTest {
         int adds;
 
         @Override
+        public boolean dropIfNeverElected(int partitionId) {
+            return false;
+        }
+
+        @Override
         public boolean hostsGroup(int partitionId) {
             return groups.containsKey(partitionId);
         }
