@@ -2,12 +2,10 @@ package io.shardgrid.server.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -71,9 +69,8 @@ class InterruptedFoundingIT {
             }
             servers.start(i, http[i], args);
         }
-        Path raftStorage = dataDir(1).resolve("raft");
         long deadline = System.nanoTime() + 120_000_000_000L;
-        while (groupDirectories(raftStorage) == 0) {
+        while (ServerProcesses.raftGroupDirectories(dataDir(1)).isEmpty()) {
             assertThat(System.nanoTime()).as("node1 created no raft group within 120 s").isLessThan(deadline);
             Thread.sleep(2);
         }
@@ -102,15 +99,5 @@ class InterruptedFoundingIT {
 
     private Path dataDir(int i) {
         return dir.resolve("raft_node" + i);
-    }
-
-    /** Ratis keeps each group in a directory named by its id under the storage directory. */
-    private static long groupDirectories(Path storage) throws IOException {
-        if (!Files.isDirectory(storage)) {
-            return 0;
-        }
-        try (Stream<Path> entries = Files.list(storage)) {
-            return entries.filter(Files::isDirectory).count();
-        }
     }
 }

@@ -17,7 +17,6 @@ import io.shardgrid.proto.v1.SplitRequest;
 import io.shardgrid.server.transport.TokenInterceptor;
 import java.io.IOException;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,8 +26,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -117,7 +114,7 @@ class ProcessSplitIT {
         HashRange parentRange = map(1).partition(1).range();
         Map<Integer, Set<Path>> groupsBefore = new HashMap<>();
         for (int i = 1; i <= 3; i++) {
-            groupsBefore.put(i, groupDirectories(i));
+            groupsBefore.put(i, ServerProcesses.raftGroupDirectories(dir.resolve("raft_node" + i)));
         }
         CompletableFuture<?> split = CompletableFuture.supplyAsync(() -> admin(1)
             .split(SplitRequest.newBuilder().setPartitionId(1).build()));
@@ -183,18 +180,11 @@ class ProcessSplitIT {
 
     private boolean everyNodeHasANewGroup(Map<Integer, Set<Path>> before) throws IOException {
         for (int i = 1; i <= 3; i++) {
-            if (before.get(i).containsAll(groupDirectories(i))) {
+            if (before.get(i).containsAll(ServerProcesses.raftGroupDirectories(dir.resolve("raft_node" + i)))) {
                 return false;
             }
         }
         return true;
-    }
-
-    /** Ratis keeps each group in a directory named by its id under the node's storage directory. */
-    private Set<Path> groupDirectories(int node) throws IOException {
-        try (Stream<Path> entries = Files.list(dir.resolve("raft_node" + node).resolve("raft"))) {
-            return entries.filter(Files::isDirectory).collect(Collectors.toSet());
-        }
     }
 
     /** Sets {@code key} through {@code node}, retrying while a partition has no leader. */

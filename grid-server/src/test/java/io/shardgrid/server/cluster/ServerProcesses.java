@@ -15,6 +15,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * {@code grid server} processes started from this module's classes, as a user runs them, for tests
@@ -59,6 +62,17 @@ final class ServerProcesses implements AutoCloseable {
     HttpResponse<String> get(int node, String pathAndQuery) throws Exception {
         return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPorts.get(node) + pathAndQuery))
             .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The raft groups a node's data directory holds: Ratis keeps each in a directory named by its id. */
+    static Set<Path> raftGroupDirectories(Path dataDir) throws IOException {
+        Path storage = dataDir.resolve("raft");
+        if (!Files.isDirectory(storage)) {
+            return Set.of();
+        }
+        try (Stream<Path> entries = Files.list(storage)) {
+            return entries.filter(Files::isDirectory).collect(Collectors.toSet());
+        }
     }
 
     private void launch(int i) throws IOException {
