@@ -118,12 +118,8 @@ class ProcessSplitIT {
         }
         CompletableFuture<?> split = CompletableFuture.supplyAsync(() -> admin(1)
             .split(SplitRequest.newBuilder().setPartitionId(1).build()));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!everyNodeHasANewGroup(groupsBefore)) {
-            assertThat(System.nanoTime()).as("the child group did not appear on every node within 60 s")
-                .isLessThan(deadline);
-            Thread.sleep(2);
-        }
+        await().atMost(Duration.ofSeconds(60)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(2))
+            .until(() -> everyNodeHasANewGroup(groupsBefore));
         for (int i = 1; i <= 3; i++) {
             servers.kill9(i);
         }
