@@ -1,7 +1,7 @@
 package io.shardgrid.server.consensus;
 
+import io.shardgrid.common.retry.RetryPolicy;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +31,7 @@ final class NeverElectedGroups {
     private static final Logger LOG = LoggerFactory.getLogger(NeverElectedGroups.class);
     /** A founder restarted at the same time may still be starting. */
     private static final Duration REACH_DEADLINE = Duration.ofSeconds(60);
-    private static final long RETRY_MS = 200;
+    private static final RetryPolicy REACH = RetryPolicy.exponential(Duration.ofMillis(200), Duration.ofMillis(200));
 
     private final RaftClients clients;
     private final String selfId;
@@ -78,22 +78,15 @@ final class NeverElectedGroups {
 
     /** The groups {@code founder} holds; retries until it answers (it may be starting too). */
     private List<RaftGroupId> heldBy(RaftPeer founder) throws IOException {
-        long deadline = System.nanoTime() + REACH_DEADLINE.toNanos();
-        while (true) {
-            try (RaftClient client = clients.oneShotClient(GroupIds.META_GROUP, founder)) {
-                return client.getGroupManagementApi(founder.getId()).list().getGroupIds();
-            } catch (IOException | RuntimeException e) {
-                if (System.nanoTime() - deadline > 0) {
-                    throw new IOException("founder " + founder.getId() + " did not answer within "
-                        + REACH_DEADLINE.toSeconds() + " s; every founder must be up to resume the founding", e);
+        try {
+            return REACH.call(REACH_DEADLINE, () -> {
+                try (RaftClient client = clients.oneShotClient(GroupIds.META_GROUP, founder)) {
+                    return client.getGroupManagementApi(founder.getId()).list().getGroupIds();
                 }
-            }
-            try {
-                Thread.sleep(RETRY_MS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted while reaching founder " + founder.getId());
-            }
+            }, failure -> true);
+        } catch (IOException | RuntimeException e) {
+            throw new IOException("founder " + founder.getId() + " did not answer within "
+                + REACH_DEADLINE.toSeconds() + " s; every founder must be up to resume the founding", e);
         }
     }
 
