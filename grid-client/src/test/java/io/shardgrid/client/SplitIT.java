@@ -155,6 +155,13 @@ class SplitIT {
             .doesNotStartWith("0:").contains("partition 9 does not exist");
         PartitionMap after = awaitSameMapEverywhere();
         assertThat(after.partitionCount()).isEqualTo(6);
+        // `grid admin partitions` shows each partition's range beside its keys and bytes.
+        String partitions = cli("admin", "partitions", "--token", "test-token", "--seeds", seeds);
+        assertThat(partitions).startsWith("0:").contains("HASH-RANGE");
+        for (PartitionAssignment a : after.partitions()) {
+            String line = "(?m)^" + a.partitionId() + " +\\S+ +" + java.util.regex.Pattern.quote(a.range().toString());
+            assertThat(partitions).as("p%d's line", a.partitionId()).containsPattern(line);
+        }
         awaitEveryReplicaHoldsExactlyItsRange(after, keys);
     }
 

@@ -174,7 +174,12 @@ final class AdminCli {
         }
     }
 
-    @Command(name = "partitions", description = "Every partition with its leader, replicas, learners and the answering node's memory use.")
+    /** A hash range as {@code grid map} prints it: its first and last hash, in hex. */
+    static String hashRange(io.shardgrid.proto.v1.HashRange r) {
+        return new HashRange(r.getPrefixBits(), r.getPrefix()).toString();
+    }
+
+    @Command(name = "partitions", description = "Every partition with its leader, hash range, replicas, learners and the answering node's memory use.")
     static final class Partitions implements Callable<Integer> {
         @ParentCommand
         AdminCli admin;
@@ -188,11 +193,12 @@ final class AdminCli {
             if (admin.printedJson(r)) {
                 return 0;
             }
-            admin.out().printf("%-9s %-12s %-26s %-12s %10s %12s %12s %10s %10s%n", "PARTITION", "LEADER", "REPLICAS",
-                "LEARNERS", "KEYS", "LIVE-BYTES", "ALLOC-BYTES", "EXPIRED", "EVICTED");
+            admin.out().printf("%-9s %-12s %-36s %-26s %-12s %10s %12s %12s %10s %10s%n", "PARTITION", "LEADER",
+                "HASH-RANGE", "REPLICAS", "LEARNERS", "KEYS", "LIVE-BYTES", "ALLOC-BYTES", "EXPIRED", "EVICTED");
             for (PartitionInfo p : r.getPartitionsList()) {
-                admin.out().printf("%-9d %-12s %-26s %-12s %10d %12d %12d %10d %10d%n", p.getPartitionId(),
-                    dash(p.getLeaderNodeId()), String.join(",", p.getReplicaNodeIdsList()),
+                admin.out().printf("%-9d %-12s %-36s %-26s %-12s %10d %12d %12d %10d %10d%n", p.getPartitionId(),
+                    dash(p.getLeaderNodeId()), p.hasRange() ? hashRange(p.getRange()) : "-",
+                    String.join(",", p.getReplicaNodeIdsList()),
                     dash(String.join(",", p.getLearnerNodeIdsList())), p.getKeys(), p.getLiveBytes(),
                     p.getAllocatedBytes(), p.getExpiredCount(), p.getEvictedCount());
             }
@@ -280,14 +286,10 @@ final class AdminCli {
             SplitResponse r = admin.call(c -> c.split(partition));
             if (!admin.printedJson(r)) {
                 admin.out().printf("partition %d split at map epoch %d: p%d owns %s, p%d owns %s%n", r.getPartitionId(),
-                    r.getMapEpoch(), r.getPartitionId(), range(r.getRange()), r.getChildPartitionId(),
-                    range(r.getChildRange()));
+                    r.getMapEpoch(), r.getPartitionId(), hashRange(r.getRange()), r.getChildPartitionId(),
+                    hashRange(r.getChildRange()));
             }
             return 0;
-        }
-
-        private static String range(io.shardgrid.proto.v1.HashRange r) {
-            return new HashRange(r.getPrefixBits(), r.getPrefix()).toString();
         }
     }
 

@@ -233,7 +233,8 @@ public final class GridAdminService extends GridAdminGrpc.GridAdminImplBase {
                 }
                 PartitionInfo.Builder p = PartitionInfo.newBuilder().setPartitionId(a.partitionId())
                     .addAllReplicaNodeIds(a.replicas()).addAllLearnerNodeIds(a.learners())
-                    .setLeaderNodeId(leaders.getOrDefault(a.partitionId(), "")).setConfEpoch(a.confEpoch());
+                    .setLeaderNodeId(leaders.getOrDefault(a.partitionId(), "")).setConfEpoch(a.confEpoch())
+                    .setRange(range(a.range()));
                 if (localReplicas.hosts(a.partitionId())) {
                     var stats = localReplicas.store(a.partitionId()).stats();
                     p.setKeys(stats.keys()).setLiveBytes(stats.liveBytes()).setAllocatedBytes(stats.allocatedBytes())
