@@ -34,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Three {@code grid server} processes; partition 1's leader is killed with SIGKILL as soon as its
  * split has started: the split finishes without it (the admin call's raft client retries on the
  * new leader, or the placement driver finishes it), and every acknowledged write is readable from
- * every node after the killed one is back. Also: all three killed in the middle of the split.
+ * every node after the killed one is back, including those a writer kept sending through the other
+ * two nodes all along. Also: all three killed in the middle of the split.
  */
 class ProcessSplitIT {
     @TempDir
@@ -61,12 +62,17 @@ class ProcessSplitIT {
         int victim = Integer.parseInt(before.partition(1).leaderHint().substring("node".length()));
         int runner = victim == 1 ? 2 : 1;
         int watcher = 6 - victim - runner;
+        SteadyHttpWriter writer = new SteadyHttpWriter(List.of(runner, watcher));
+        Thread writing = new Thread(writer, "steady-writer");
+        writing.start();
+        await().atMost(Duration.ofSeconds(30)).until(() -> writer.acknowledged.size() >= 20);
         CompletableFuture<?> split = CompletableFuture.supplyAsync(() -> admin(runner)
             .split(SplitRequest.newBuilder().setPartitionId(1).build()));
         // Kill as soon as the watcher's map shows the split started (the child's id reserved).
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(5)).ignoreExceptions()
             .until(() -> map(watcher).partitionCount() == 3);
         boolean doneBeforeKill = !map(watcher).partition(2).splitting();
+        int atKill = writer.acknowledged.size();
         servers.kill9(victim);
         System.out.printf("ProcessSplitIT: killed node%d, leader of p1, with the split %s%n", victim,
             doneBeforeKill ? "already recorded as done" : "started and not yet recorded as done");
@@ -85,6 +91,13 @@ class ProcessSplitIT {
         } catch (Exception e) {
             System.out.println("ProcessSplitIT: the admin call itself failed (the driver finished the split): " + e);
         }
+        int atSplitDone = writer.acknowledged.size();
+        await().atMost(Duration.ofSeconds(30)).until(() -> writer.acknowledged.size() >= atSplitDone + 20);
+        writer.stop = true;
+        writing.join(30_000);
+        System.out.printf("ProcessSplitIT: the steady writer had %d writes acknowledged (%d by the kill, %d by the"
+            + " end of the split) and %d calls fail%n", writer.acknowledged.size(), atKill, atSplitDone, writer.failures);
+        acknowledged.addAll(writer.acknowledged);
         for (int i = 200; i < 300; i++) {
             setUntilAcknowledged(i % 2 == 0 ? runner : watcher, "k" + i, acknowledged);
         }
@@ -181,6 +194,39 @@ class ProcessSplitIT {
             }
         }
         return true;
+    }
+
+    /**
+     * Writes new keys one after another through the given nodes in turn until stopped, keeping those
+     * a node acknowledged (200). A call can fail while the leader it was forwarded to dies: that write
+     * was never acknowledged, so nothing is expected of it.
+     */
+    private final class SteadyHttpWriter implements Runnable {
+        final List<String> acknowledged = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final List<Integer> nodes;
+        volatile boolean stop;
+        volatile int failures;
+
+        SteadyHttpWriter(List<Integer> nodes) {
+            this.nodes = nodes;
+        }
+
+        @Override
+        public void run() {
+            for (int i = 0; !stop && i < 20_000; i++) {
+                String key = "s" + i;
+                int node = nodes.get(i % nodes.size());
+                try {
+                    if (servers.get(node, "/set?key=" + key + "&value=v" + i).statusCode() == 200) {
+                        acknowledged.add(key);
+                        continue;
+                    }
+                } catch (Exception e) {
+                    // counted below
+                }
+                failures++;
+            }
+        }
     }
 
     /** Sets {@code key} through {@code node}, retrying while a partition has no leader. */
