@@ -72,6 +72,12 @@ class DeployManifestsTest {
         assertThat(at(c, "livenessProbe", "httpGet", "path")).isEqualTo("/health/live");
         assertThat(at(c, "readinessProbe", "httpGet", "path")).isEqualTo("/health/ready");
         assertThat(at(c, "readinessProbe", "httpGet", "port")).isEqualTo("http");
+        // A node starts in seconds: the probes must not add their period to that, and the startup
+        // probe must still wait minutes for a restart that replays a long log.
+        int startupPeriod = (Integer) at(c, "startupProbe", "periodSeconds");
+        assertThat(startupPeriod).isLessThanOrEqualTo(1);
+        assertThat(startupPeriod * (Integer) at(c, "startupProbe", "failureThreshold")).isGreaterThanOrEqualTo(300);
+        assertThat((Integer) at(c, "readinessProbe", "periodSeconds")).isLessThanOrEqualTo(2);
     }
 
     @Test

@@ -179,7 +179,8 @@ final class AdminCli {
         return new HashRange(r.getPrefixBits(), r.getPrefix()).toString();
     }
 
-    @Command(name = "partitions", description = "Every partition with its leader, hash range, replicas, learners and the answering node's memory use.")
+    @Command(name = "partitions", description = "Every partition with its leader, hash range, replicas, learners and"
+        + " the answering node's memory use.")
     static final class Partitions implements Callable<Integer> {
         @ParentCommand
         AdminCli admin;
